@@ -1,0 +1,127 @@
+"""The command line, and the only place that prints a user error.
+
+    python generate.py build 2026
+    python generate.py check 2026
+    python generate.py build --all --only letter --lang fr --output /tmp/out
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import build, check, resolve_years
+from .errors import PipelineError
+from .render import Project
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DESCRIPTION = """\
+Documents of the Rencontres de l'action internationale des collectivités territoriales.
+
+Each edition is one YAML file in editions/ (editions/2026.yaml) that inherits the
+association's details from editions/association.yaml. Templates in templates/ lay the
+documents out: Word templates (.docx) and HTML templates (.html, printed to PDF).
+"""
+
+BUILD_HELP = """\
+Write every document of the edition(s) to OUTPUT/<year>/<document>-<language>.<docx|pdf>.
+Documents: letter (president's invitation letter), invitation (brochure), dossier
+(press dossier), communique (press communiqué, once the edition records its results).
+Nothing is written unless every document rendered without error.
+
+examples:
+  python generate.py build 2026
+  python generate.py build --all
+  python generate.py build 2026 --only letter --lang fr
+  python generate.py build 2026 --output ~/Bureau/raict
+"""
+
+CHECK_HELP = """\
+Check the edition data and every template in every language, and write nothing.
+Exit status 0 when all is well, 1 with every problem listed otherwise.
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--project", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="write the documents of one or more editions",
+                       description=BUILD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("years", nargs="*", type=_year, metavar="YEAR", help="edition(s) to build, e.g. 2026")
+    b.add_argument("--all", action="store_true", help="build every edition found in editions/")
+    b.add_argument("--only", action="append", metavar="DOCUMENT",
+                   help="build only this document (letter, invitation, dossier, communique); repeatable")
+    b.add_argument("--lang", action="append", metavar="LANG", help="build only this language (fr, en); repeatable")
+    b.add_argument("--output", type=Path, metavar="DIR", help="write here instead of output/")
+
+    c = sub.add_parser("check", help="check an edition and the templates without writing anything",
+                       description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("years", nargs="*", type=_year, metavar="YEAR")
+    c.add_argument("--all", action="store_true", help="check every edition found in editions/")
+    return p
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or len(text) != 4:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a year (for example 2026)")
+    return int(text)
+
+
+def _progress(items, total):
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc="Rendering", unit="doc", file=sys.stderr, leave=False, disable=None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    project = Project(args.project.resolve())
+    try:
+        if args.command == "build":
+            return _build(args, project)
+        return _check(args, project)
+    except PipelineError as exc:
+        print(f"Error: {len(exc.problems)} problem(s), nothing was written." if args.command == "build"
+              else f"{len(exc.problems)} problem(s) found:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted: no file was left half-written.", file=sys.stderr)
+        return 130
+
+
+def _build(args, project: Project) -> int:
+    years = resolve_years(project, args.years, args.all)
+    output_dir = (args.output or project.root / "output").resolve()
+    result = build(project, years, output_dir, only=args.only, langs=args.lang, progress=_progress)
+    for path, changed in result.written:
+        shown = _shown(path)
+        print(f"{'wrote    ' if changed else 'unchanged'} {shown}")
+    for year, doc_id, reason in result.skipped:
+        print(f"skipped   {year} {doc_id}: {reason}")
+    changed = sum(1 for _, c in result.written if c)
+    print(f"{len(result.written)} file(s) in {_shown(output_dir)} ({changed} new or changed).")
+    return 0
+
+
+def _check(args, project: Project) -> int:
+    years = resolve_years(project, args.years, args.all)
+    count, skipped = check(project, years)
+    for year, doc_id, reason in skipped:
+        print(f"skipped   {year} {doc_id}: {reason}")
+    print(f"OK: {', '.join(map(str, years))} — {count} document(s) checked in every language, nothing written.")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

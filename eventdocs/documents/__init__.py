@@ -1,0 +1,81 @@
+"""The kinds of document the pipeline makes, one small class each.
+
+A ``DocumentType`` says what it is (id, titles), which templates lay it out
+(``templates/<id>.docx`` and ``templates/<id>.html``), in which languages it
+exists, what it needs from the edition, and builds its template context.
+Adding a fifth document is a subclass here, two templates and a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..localize import localize
+from ..model import Edition
+from ..text import typography
+
+
+@dataclass(frozen=True)
+class Output:
+    """One document of one edition in one language (or ``bilingual``)."""
+
+    document: "DocumentType"
+    edition: Edition
+    lang: str
+
+    @property
+    def stem(self) -> str:
+        return f"{self.document.id}-{self.lang}"
+
+
+class DocumentType:
+    """Base class of every document; subclasses fill in the class data."""
+
+    id: ClassVar[str]
+    #: shown in messages, the PDF title and the archive index
+    titles: ClassVar[dict[str, str]]
+    languages: ClassVar[tuple[str, ...]] = ("fr", "en")
+    #: edition fields that must be filled for the document to exist
+    needs: ClassVar[tuple[str, ...]] = ()
+    #: why it is skipped when one of ``needs`` is empty, per field
+    skip_reasons: ClassVar[dict[str, str]] = {}
+    per_recipient: ClassVar[bool] = False
+    formats: ClassVar[tuple[str, ...]] = ("docx", "pdf")
+
+    @property
+    def html_template(self) -> str:
+        return f"{self.id}.html"
+
+    @property
+    def docx_template(self) -> str:
+        return f"{self.id}.docx"
+
+    def skip_reason(self, edition: Edition) -> str | None:
+        """Why this edition has no such document, or None when it has one."""
+        for field in self.needs:
+            if getattr(edition, field) is None:
+                return self.skip_reasons.get(field, f"the edition has no '{field}' section")
+        return None
+
+    def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
+        """What the templates see. Subclasses add their own derived values."""
+        return {
+            "edition": localize(edition, lang, extra.get("salutation")),
+            "lang": lang,
+            "title": self.title(edition, lang),
+            "document": self.id,
+            **extra,
+        }
+
+    def title(self, edition: Edition, lang: str) -> str:
+        """Title of the document for the PDF metadata and the DOCX properties."""
+        return typography(self.titles[lang].format(year=edition.year, edition=edition.edition), lang)
+
+
+def registry() -> dict[str, DocumentType]:
+    """Every document type by id, in the order they are built."""
+    from .letter import LetterDocument
+
+    types = [LetterDocument()]
+    return {doc.id: doc for doc in types}

@@ -1,0 +1,108 @@
+"""The edition seen in one language, as templates read it.
+
+``localize(edition, "fr")`` wraps the checked edition so that a template
+writes ``edition.theme`` and gets the French theme, placeholders filled and
+French typography applied, as a ``Text``. A text that has no version in the
+language asked for is not replaced by the other language: using it raises
+``MissingTranslation`` naming the field, which the build reports as an error.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from .load import format_path
+from .model import LANGUAGE_NAMES, LList, LText, Paragraph
+from .placeholders import placeholder_values
+from .text import Text, substitute, typography
+
+
+class MissingTranslation(Exception):
+    """A text is used in a language it was not written in."""
+
+    def __init__(self, path: tuple, lang: str):
+        self.path, self.lang = path, lang
+        super().__init__(
+            f"{format_path(path)}: no {LANGUAGE_NAMES[lang]} text; add a '{lang}:' entry"
+        )
+
+
+class MissingText:
+    """Stands for an untranslated text; fails as soon as it is printed."""
+
+    def __init__(self, path: tuple, lang: str):
+        self._error = MissingTranslation(path, lang)
+
+    def _fail(self, *args, **kwargs):
+        raise self._error
+
+    __str__ = __html__ = docx = __iter__ = __len__ = capitalize_first = _fail
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class Localizer:
+    """Resolves texts of one edition in one language."""
+
+    def __init__(self, edition, lang: str, salutation: str | None = None):
+        self.lang = lang
+        self.values = placeholder_values(edition, lang, salutation)
+
+    def text(self, markup: str) -> Text:
+        return Text(typography(substitute(markup, self.values), self.lang))
+
+    def resolve(self, node: Any, path: tuple) -> Any:
+        if isinstance(node, LText):
+            markup = getattr(node, self.lang)
+            if markup is None:
+                return MissingText(path + (self.lang,), self.lang)
+            text = self.text(markup)
+            text.style = node.style if isinstance(node, Paragraph) else "normal"
+            return text
+        if isinstance(node, LList):
+            items = getattr(node, self.lang)
+            if items is None:
+                return MissingText(path + (self.lang,), self.lang)
+            return [self.text(item) for item in items]
+        if isinstance(node, BaseModel):
+            return View(node, self, path)
+        if isinstance(node, (list, tuple)):
+            return [self.resolve(item, path + (i,)) for i, item in enumerate(node)]
+        if isinstance(node, Enum):
+            return node.value
+        return node
+
+
+class View:
+    """Attribute access to a model, every text resolved in one language."""
+
+    __slots__ = ("_model", "_localizer", "_path", "_cache")
+
+    def __init__(self, model: BaseModel, localizer: Localizer, path: tuple = ()):
+        self._model, self._localizer, self._path = model, localizer, path
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in type(self._model).model_fields:
+            raise AttributeError(name)
+        if name not in self._cache:
+            self._cache[name] = self._localizer.resolve(getattr(self._model, name), self._path + (name,))
+        return self._cache[name]
+
+    @property
+    def raw(self) -> BaseModel:
+        """The underlying, language-neutral model."""
+        return self._model
+
+    def __repr__(self) -> str:
+        return f"View({type(self._model).__name__} at {format_path(self._path) or 'edition'})"
+
+
+def localize(edition, lang: str, salutation: str | None = None) -> View:
+    """The whole edition seen in ``lang``."""
+    return View(edition, Localizer(edition, lang, salutation))
+

@@ -1,0 +1,334 @@
+"""The shape of an edition: every field, its type and one line of documentation.
+
+Texts a reader sees are ``LText`` (one entry per language: ``fr:`` and
+``en:``); names, addresses, numbers and links are language-neutral. Unknown
+keys are refused so that a typo in a key name is reported, not ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+LANGUAGES = ("fr", "en")
+Lang = Literal["fr", "en"]
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _time(value):
+    if isinstance(value, dt.time):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{1,2})[:hH](\d{2})?", text)
+    if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+        raise ValueError(f"'{text}' is not a time (expected HH:MM, e.g. 14:30)")
+    return dt.time(int(m.group(1)), int(m.group(2) or 0))
+
+
+def _date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (expected YYYY-MM-DD, e.g. 2026-07-08)") from None
+
+
+def _text(value):
+    if isinstance(value, (dict, list)) or value is None:
+        raise ValueError("expected a text")
+    return str(value)
+
+
+def _url(value):
+    text = str(value).strip()
+    if not re.fullmatch(r"https?://[^\s]+", text):
+        raise ValueError(f"'{text}' is not a web address (it must start with https:// or http://)")
+    return text
+
+
+def _email(value):
+    text = str(value).strip()
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise ValueError(f"'{text}' is not an e-mail address")
+    return text
+
+
+Time = Annotated[dt.time, BeforeValidator(_time)]
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Str = Annotated[str, BeforeValidator(_text)]
+Url = Annotated[str, BeforeValidator(_url)]
+Email = Annotated[str, BeforeValidator(_email)]
+
+
+class LText(Strict):
+    """A text a reader sees, written once per language (markup allowed)."""
+
+    fr: Optional[Str] = Field(None, description="The French text.")
+    en: Optional[Str] = Field(None, description="The English text.")
+
+
+class Paragraph(LText):
+    """A paragraph of running text; ``style: highlight`` sets it apart (centred, bold)."""
+
+    style: Literal["normal", "highlight"] = "normal"
+
+
+class LList(Strict):
+    """A list of short texts per language (titles under a signature, for instance)."""
+
+    fr: Optional[list[Str]] = None
+    en: Optional[list[Str]] = None
+
+
+# --- the association -------------------------------------------------------
+
+
+class Social(Strict):
+    twitter: Optional[Str] = Field(None, description="X/Twitter account, without the @.")
+    linkedin: Optional[Url] = Field(None, description="LinkedIn page.")
+
+
+class Association(Strict):
+    """Cités Unies France itself: what the letterhead and footers print."""
+
+    name: Str = Field(description="Name of the association.")
+    short_name: Str = Field(description="Acronym (CUF).")
+    tagline: LText = Field(description="Line under the name in the letterhead and footer.")
+    street: Str = Field(description="Street address.")
+    postcode: Str = Field(description="Postcode.")
+    city: Str = Field(description="City.")
+    phone: Str = Field(description="Switchboard, as printed.")
+    email: Email = Field(description="General e-mail address.")
+    website: Url = Field(description="Main website.")
+    siret: Str = Field(description="SIRET number, as printed.")
+    ape: Str = Field(description="APE code.")
+    founded: int = Field(description="Year the association was created.")
+    social: Social = Field(default_factory=Social)
+    logo: Optional[Str] = Field(None, description="Logo image file (PNG, JPEG or SVG), relative to the project; a text wordmark is printed without it.")
+
+
+class Person(Strict):
+    """Somebody named in a document, with a role per language."""
+
+    name: Str
+    role: Optional[LText] = None
+
+
+class President(Strict):
+    name: Str = Field(description="Full name, as signed.")
+    titles: LList = Field(description="Titles printed under the signature, one per line.")
+    signature: Optional[Str] = Field(None, description="Image of the handwritten signature, relative to the project.")
+
+
+class PressContact(Strict):
+    name: Str
+    role: LText
+    email: Email
+    phone: Optional[Str] = None
+
+
+class Statistic(Strict):
+    """A national figure of decentralised cooperation (dossier, "Pour en savoir plus")."""
+
+    french_authorities: int = Field(description="French local authorities engaged in partnerships.")
+    partner_authorities: int = Field(description="Foreign partner authorities.")
+    countries: int = Field(description="Countries concerned.")
+    projects: int = Field(description="Decentralised cooperation projects.")
+    country_groups: int = Field(description="Country groups and thematic dynamics run by the association.")
+
+
+class Section(Strict):
+    """A titled block of paragraphs."""
+
+    title: LText
+    paragraphs: list[Paragraph] = Field(min_length=1)
+
+
+class About(Strict):
+    """Texts about the association reused by every edition."""
+
+    short: list[Paragraph] = Field(description="One paragraph, for the communiqué's 'À propos'.")
+    decentralised_cooperation: list[Paragraph] = Field(description="'Pour en savoir plus sur la coopération décentralisée' (dossier).")
+    association: list[Paragraph] = Field(description="'Pour en savoir plus sur Cités Unies France' (dossier).")
+
+
+# --- the edition -----------------------------------------------------------
+
+
+class Access(Strict):
+    metro: Optional[LText] = None
+    bus: Optional[LText] = None
+    parking: Optional[LText] = None
+
+
+class Venue(Strict):
+    name: LText = Field(description="Name of the venue.")
+    at: LText = Field(description="The name with its preposition, as used in a sentence ('aux Salons de…').")
+    street: Str
+    postcode: Str
+    city: Str
+    website: Optional[Url] = None
+    access: Access = Field(default_factory=Access)
+
+
+class Expected(Strict):
+    """Figures announced before the event."""
+
+    participants: int
+    french_authorities: int
+    foreign_delegations: int
+
+
+class Kind(str, Enum):
+    welcome = "welcome"
+    opening = "opening"
+    workshops = "workshops"
+    workshop = "workshop"
+    meeting = "meeting"
+    country_group = "country-group"
+    plenary = "plenary"
+    honour = "honour"
+    break_ = "break"
+    lunch = "lunch"
+    cafes = "cafes"
+    networking = "networking"
+    closing = "closing"
+
+
+class Parallel(Strict):
+    """One of several sessions running at the same time (a workshop, a meeting)."""
+
+    kind: Kind
+    title: LText
+    note: Optional[LText] = None
+
+
+class Session(Strict):
+    """A time slot of the programme."""
+
+    start: Time
+    end: Time
+    kind: Kind
+    title: LText = Field(description="What the slot is ('Pause-café', 'Conférence plénière').")
+    parallel: list[Parallel] = Field(default_factory=list, description="Workshops or meetings held in this slot.")
+
+
+class Day(Strict):
+    date: Date
+    sessions: list[Session] = Field(min_length=1)
+
+
+class Partner(Strict):
+    name: LText
+    detail: Optional[LText] = None
+
+
+class Format(Strict):
+    """One of the formats of the event (brochure)."""
+
+    title: LText
+    description: Optional[LText] = None
+
+
+class CountryOfHonour(Strict):
+    name: Optional[LText] = Field(None, description="The country, once announced.")
+    paragraphs: list[Paragraph] = Field(min_length=1)
+
+
+class Cafes(Strict):
+    """The 'Cafés des Rencontres' (dossier)."""
+
+    intro: list[Paragraph]
+    what: LText
+    why: LText
+    who: LText
+    audience: LText
+    link: Optional[Url] = None
+
+
+class Letter(Strict):
+    """The president's invitation letter."""
+
+    date: Date = Field(description="Date printed on the letter.")
+    place: Str = Field("Paris", description="Place printed before the date.")
+    subject: LText
+    salutation: LText = Field(description="Default salutation when the recipient is unknown ('Madame, Monsieur').")
+    body: list[Paragraph] = Field(min_length=1)
+    closing: LText = Field(description="Closing formula; {salutation} repeats the salutation.")
+
+
+class Brochure(Strict):
+    """Texts of the invitation brochure."""
+
+    editorial: list[Paragraph] = Field(min_length=1, description="The president's editorial.")
+    formats: list[Format]
+
+
+class Dossier(Strict):
+    """Texts of the press dossier."""
+
+    case: list[Section] = Field(min_length=1, description="The strategic case for decentralised cooperation.")
+    rencontres: list[Paragraph] = Field(description="What the Rencontres are, who comes, where.")
+    ambitions: list[Paragraph] = Field(description="The edition's ambitions, before the list.")
+    goals: list[LText] = Field(description="The bullet list of goals.")
+    exhibitors_pending: LText = Field(description="Said when no exhibitor is listed yet.")
+
+
+class Results(Strict):
+    """What happened, recorded after the event (the communiqué needs it)."""
+
+    communique_date: Date = Field(description="Date printed on the communiqué.")
+    participants: int = Field(description="Participants counted.")
+    countries: int = Field(description="Countries represented.")
+    workshops: int = Field(description="Workshops held.")
+    cafes: int = Field(description="Cafés held.")
+    proceedings: Optional[Url] = Field(None, description="Link to the proceedings.")
+    headline: LText = Field(description="Headline of the communiqué.")
+    paragraphs: list[Paragraph] = Field(min_length=1, description="Summary, opening session, plenary.")
+    sections: list[Section] = Field(default_factory=list, description="Titled parts: exchanges, country of honour.")
+    closing: list[Paragraph] = Field(default_factory=list, description="Closing speech and thanks.")
+
+
+class Edition(Strict):
+    """One edition of the Rencontres, with the association's data it inherits."""
+
+    association: Association
+    president: President
+    press_contact: PressContact
+    about: About
+    statistics: Statistic
+
+    edition: int = Field(ge=1, description="Number of the edition (17 for 2026).")
+    year: int = Field(description="Year of the edition; must match the file name.")
+    name: LText = Field(description="Name of the event.")
+    short_name: LText = Field(description="Short name ('Rencontres de l'AICT').")
+    theme: LText
+    dates: list[Date] = Field(min_length=1, description="Every day of the event, in order.")
+    city: Str
+    venue: Venue
+    expected: Optional[Expected] = Field(None, description="Figures announced before the event.")
+    registration_opens: Optional[Date] = None
+    website: Url = Field(description="Site dedicated to the Rencontres.")
+    info_page: Optional[Url] = Field(None, description="Page about this edition on the association's site.")
+    hashtag: Str
+    country_of_honour: Optional[CountryOfHonour] = None
+    partners: list[Partner] = Field(default_factory=list)
+    exhibitors: list[LText] = Field(default_factory=list)
+    programme: list[Day] = Field(default_factory=list, description="The days of the event and their sessions.")
+    cafes: Optional[Cafes] = None
+    letter: Optional[Letter] = None
+    brochure: Optional[Brochure] = None
+    dossier: Optional[Dossier] = None
+    results: Optional[Results] = None

@@ -1,0 +1,90 @@
+"""What a reader sees in a generated file: its text, fonts, metadata, pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import docx
+from pypdf import PdfReader
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph of a DOCX: body (tables included), headers and footers."""
+    document = docx.Document(str(path))
+    parts = []
+
+    def walk(container):
+        for block in container.iter_inner_content():
+            if isinstance(block, docx.table.Table):
+                for row in block.rows:
+                    seen = set()
+                    for cell in row.cells:
+                        if id(cell._tc) in seen:
+                            continue
+                        seen.add(id(cell._tc))
+                        walk(cell)
+            else:
+                parts.append(block.text)
+
+    walk(document)
+    for section in document.sections:
+        for hf in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+            if not hf.is_linked_to_previous:
+                for p in hf.paragraphs:
+                    parts.append(p.text)
+    return "\n".join(parts)
+
+
+def pdf_text(path: Path) -> str:
+    # layout mode keeps separate lines apart (plain mode glues a heading to the next line)
+    return "\n".join(page.extract_text(extraction_mode="layout") or "" for page in PdfReader(str(path)).pages)
+
+
+def pdf_pages(path: Path) -> int:
+    return len(PdfReader(str(path)).pages)
+
+
+def pdf_metadata(path: Path) -> dict:
+    reader = PdfReader(str(path))
+    meta = {k.lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
+    lang = reader.trailer["/Root"].get("/Lang")
+    meta["Lang"] = str(lang) if lang is not None else None
+    return meta
+
+
+def pdf_fonts(path: Path) -> list[tuple[str, bool]]:
+    """(font name, embedded) for every font of a PDF, as pdffonts reports them."""
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = []
+    for line in out.splitlines()[2:]:
+        cols = line.split()
+        # name type... emb sub uni object ID: the 'emb' column is the 5th from the end
+        fonts.append((cols[0], cols[-5] == "yes"))
+    return fonts
+
+
+def normalize(text: str) -> str:
+    """Same text whatever the spaces, apostrophes and line-end hyphenation."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"[-\u2010]\s*\n\s*", "", text)  # word split at a line end
+    text = text.replace("’", "'")
+    text = re.sub(r"[\s\u00a0\u202f]+", " ", text)
+    return text.strip()
+
+
+def squash(text: str) -> str:
+    """Letters and digits only: for 'is this paragraph there' checks across formats."""
+    text = normalize(text).lower()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", normalize(text).lower()))
+
+
+def contains(haystack: str, needle: str) -> bool:
+    return squash(needle) in squash(haystack)
