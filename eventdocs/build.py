@@ -28,6 +28,7 @@ LABELS_FILE = "labels.yaml"
 class LoadedEdition:
     edition: Edition
     sources: SourceMap
+    previous: "LoadedEdition | None" = None
 
 
 @dataclass
@@ -43,15 +44,22 @@ def load_edition(project: Project, year: int) -> LoadedEdition:
 
 
 def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdition]:
-    """Load several editions, reporting the problems of all of them at once."""
-    loaded, problems = {}, []
-    for year in years:
+    """Load several editions, and each one's previous edition, reporting every problem at once."""
+    years = list(years)
+    available = set(edition_years(project.editions))
+    wanted = sorted(set(years) | {y - 1 for y in years if y - 1 in available})
+    cache, problems = {}, []
+    for year in wanted:
         try:
-            loaded[year] = load_edition(project, year)
+            cache[year] = load_edition(project, year)
         except PipelineError as exc:
             problems.extend(exc.problems)
     if problems:
         raise PipelineError(problems)
+    loaded = {}
+    for year in years:
+        loaded[year] = cache[year]
+        loaded[year].previous = cache.get(year - 1)
     return loaded
 
 
@@ -86,10 +94,11 @@ def plan(
             if reason:
                 skipped.append((year, doc.id, reason))
                 continue
+            previous = loaded.previous.edition if loaded.previous else None
             for lang in doc.languages:
                 if langs and lang not in langs and not (lang == "bilingual" and set(langs) >= {"fr", "en"}):
                     continue
-                outputs.append(Output(doc, loaded.edition, lang))
+                outputs.append(Output(doc, loaded.edition, lang, previous))
     return outputs, skipped
 
 
@@ -103,7 +112,7 @@ class Renderer:
         self._labels = load_labels(project)
 
     def context(self, output: Output, **extra) -> dict:
-        ctx = output.document.context(output.edition, output.lang, **extra)
+        ctx = output.document.context(output.edition, output.lang, previous=output.previous, **extra)
         ctx["labels"] = self.labels(output.lang)
         ctx.update(self._images(output.edition))
         return ctx
@@ -138,10 +147,11 @@ class Renderer:
         ctx = self.context(output, **extra)
         files = []
         folder = Path(str(edition.year))
-        if "docx" in doc.formats:
+        formats = doc.formats_for(output.lang)
+        if "docx" in formats:
             data = self.word.docx(doc.docx_template, ctx, self.properties(doc, edition, output.lang), sources)
             files.append(RenderedFile(folder / f"{output.stem}.docx", data))
-        if "pdf" in doc.formats:
+        if "pdf" in formats:
             html = self.html.html(doc.html_template, ctx, sources)
             if layout:
                 files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(html, doc.html_template)))

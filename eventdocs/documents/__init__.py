@@ -23,6 +23,7 @@ class Output:
     document: "DocumentType"
     edition: Edition
     lang: str
+    previous: Edition | None = None  # the edition of the year before, when its file exists
 
     @property
     def stem(self) -> str:
@@ -58,12 +59,22 @@ class DocumentType:
                 return self.skip_reasons.get(field, f"the edition has no '{field}' section")
         return None
 
-    def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
-        """What the templates see. Subclasses add their own derived values."""
+    def formats_for(self, lang: str) -> tuple[str, ...]:
+        """The files made in ``lang`` (a bilingual edition may be PDF only)."""
+        return self.formats
+
+    def context(self, edition: Edition, lang: str, previous: Edition | None = None, **extra: Any) -> dict[str, Any]:
+        """What the templates see. Subclasses add their own derived values.
+
+        ``edition`` and ``previous`` are the editions seen in ``lang``
+        (see localize.py); ``previous`` is None when there is no earlier edition file.
+        """
+        text_lang = "fr" if lang == "bilingual" else lang
         return {
-            "edition": localize(edition, lang, extra.get("salutation")),
+            "edition": localize(edition, text_lang, extra.get("salutation")),
+            "previous": localize(previous, text_lang) if previous else None,
             "lang": lang,
-            "title": self.title(edition, lang),
+            "title": self.title(edition, text_lang),
             "document": self.id,
             **extra,
         }
@@ -77,5 +88,8 @@ def registry() -> dict[str, DocumentType]:
     """Every document type by id, in the order they are built."""
     from .letter import LetterDocument
 
-    types = [LetterDocument()]
+    types: list[DocumentType] = [LetterDocument()]
+    # invitation: (to be added)
+    # dossier: (to be added)
+    # communique: (to be added)
     return {doc.id: doc for doc in types}
