@@ -88,10 +88,16 @@ class RawEdition:
     path: Path
     data: dict[str, Any]
     sources: SourceMap
+    #: problems that did not stop reading (a key written twice): reported with the validation's
+    problems: list[Problem] = field(default_factory=list)
 
 
-def read_yaml(path: Path, display: str, sources: SourceMap) -> Any:
-    """Parse one YAML file into plain Python data, recording every value's line."""
+def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Problem] | None = None) -> Any:
+    """Parse one YAML file into plain Python data, recording every value's line.
+
+    Syntax errors raise at once; a key written twice is added to ``problems``
+    (or raised when no list is given) so that validation can report it with the rest.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -113,10 +119,12 @@ def read_yaml(path: Path, display: str, sources: SourceMap) -> Any:
         loader.dispose()
     if node is None:
         return {}
-    problems: list[Problem] = []
-    data = _construct(loader, node, (), display, sources, problems)
-    if problems:
-        raise EditionError(problems)
+    found: list[Problem] = []
+    data = _construct(loader, node, (), display, sources, found)
+    if problems is None and found:
+        raise EditionError(found)
+    if problems is not None:
+        problems.extend(found)
     return data
 
 
@@ -182,12 +190,13 @@ def load_raw(editions_dir: Path, year: int, root: Path | None = None) -> RawEdit
         )
     sources = SourceMap()
     problems: list[Problem] = []
+    later: list[Problem] = []
     association: Any = {}
     assoc_path = editions_dir / ASSOCIATION_FILE
     documents = []
     for file in ([assoc_path] if assoc_path.exists() else []) + [path]:
         try:
-            documents.append((file, read_yaml(file, _display(file, root), sources)))
+            documents.append((file, read_yaml(file, _display(file, root), sources, later)))
         except EditionError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -200,7 +209,7 @@ def load_raw(editions_dir: Path, year: int, root: Path | None = None) -> RawEdit
     if len(documents) == 2:
         association = documents[0][1]
     data = merge(association, documents[-1][1])
-    return RawEdition(year=year, path=path, data=data, sources=sources)
+    return RawEdition(year=year, path=path, data=data, sources=sources, problems=later)
 
 
 def _display(path: Path, root: Path) -> str:

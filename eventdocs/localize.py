@@ -44,6 +44,11 @@ class MissingText:
     def __bool__(self) -> bool:
         return True
 
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self._error
+
 
 class Localizer:
     """Resolves texts of one edition in one language."""

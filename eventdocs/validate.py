@@ -7,6 +7,7 @@ Problems are reported the way the officer can act on them::
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from typing import Any, Iterator
@@ -25,8 +26,8 @@ def validate(raw: RawEdition) -> Edition:
     try:
         edition = Edition.model_validate(raw.data)
     except ValidationError as exc:
-        raise EditionError(_schema_problems(exc, raw.sources)) from None
-    problems = list(_consistency_problems(edition, raw)) + list(_markup_problems(edition, raw.sources))
+        raise EditionError(raw.problems + _schema_problems(exc, raw.sources)) from None
+    problems = raw.problems + list(_consistency_problems(edition, raw)) + list(_markup_problems(edition, raw.sources))
     if problems:
         raise EditionError(problems)
     return edition
@@ -39,16 +40,37 @@ def _schema_problems(exc: ValidationError, sources: SourceMap) -> list[Problem]:
         kind = error["type"]
         if kind == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
-            hint = f"; the keys allowed here are: {', '.join(allowed)}" if allowed else ""
-            message = f"unknown key '{loc[-1]}' (a typo?){hint}"
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            if close:
+                hint = f"; did you mean '{close[0]}'?"
+            else:
+                hint = f"; the keys allowed here are: {', '.join(allowed)}" if allowed else ""
+            message = f"unknown key '{loc[-1]}'{hint}"
         elif kind == "missing":
             message = "this required entry is missing; add it"
+        elif kind in FRIENDLY:
+            message = f"{FRIENDLY[kind]} (found: {_short(error.get('input'))})"
         else:
             message = error["msg"].removeprefix("Value error, ")
-            if kind.endswith("_type") or kind.startswith("model_"):
+            if kind != "value_error":
                 message += f" (found: {_short(error.get('input'))})"
         problems.append(sources.problem(loc, message))
     return problems
+
+
+FRIENDLY = {
+    "int_parsing": "expected a whole number, in digits",
+    "int_type": "expected a whole number, in digits",
+    "int_from_float": "expected a whole number, in digits",
+    "string_type": "expected a text",
+    "list_type": "expected a list (one line per item, each starting with '- ')",
+    "dict_type": "expected a group of 'key: value' lines",
+    "model_type": "expected a group of 'key: value' lines",
+    "model_attributes_type": "expected a group of 'key: value' lines",
+    "bool_parsing": "expected true or false",
+    "too_short": "needs at least one entry",
+    "greater_than_equal": "is too small",
+}
 
 
 def _short(value: Any) -> str:
