@@ -9,6 +9,7 @@ variable, at ``check`` time already.
 from __future__ import annotations
 
 import copy
+import hashlib
 import datetime as dt
 import io
 import logging
@@ -32,6 +33,7 @@ from .text import DOCX_BOLD, DOCX_BREAK, DOCX_ITALIC, DOCX_SUP, Text
 MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
 #: every file inside a DOCX gets this time, so that two builds are identical
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+PDF_VARIANT = "pdf/a-3a"
 
 
 @dataclass
@@ -199,7 +201,13 @@ class HtmlRenderer:
                 base_url=str(self.project.templates) + "/",
                 url_fetcher=URLFetcher(allowed_protocols=("file", "data")),
             )
-            pdf = document.write_pdf(font_config=self.font_config, pdf_identifier=b"raict", uncompressed_pdf=False)
+            pdf = document.write_pdf(
+                font_config=self.font_config,
+                # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
+                pdf_variant=PDF_VARIANT,
+                # a stable identifier, so that the same document gives the same bytes
+                pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+            )
         problems = [m for m in logs if not m.startswith("Ignored")]
         if problems:
             raise TemplateError(
