@@ -8,15 +8,17 @@ laying out PDFs and without writing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import archive, index
 from .documents import DocumentType, Output, registry
 from .errors import PipelineError, Problem, TemplateError, UsageError
 from .load import SourceMap, edition_years, load_raw, read_yaml
 from .model import LANGUAGE_NAMES, LANGUAGES, Edition
-from .render import DocxRenderer, HtmlRenderer, Project
+from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project
 from .text import Text, typography
 from .validate import validate
 from .write import RenderedFile, write_all
@@ -107,9 +109,16 @@ class Renderer:
 
     def __init__(self, project: Project):
         self.project = project
-        self.html = HtmlRenderer(project)
         self.word = DocxRenderer(project)
+        self._html: HtmlRenderer | None = None
         self._labels = load_labels(project)
+
+    @property
+    def html(self) -> HtmlRenderer:
+        """Created on first use: WeasyPrint takes a while to start, and a build that reuses every file never needs it."""
+        if self._html is None:
+            self._html = HtmlRenderer(self.project)
+        return self._html
 
     def context(self, output: Output, **extra) -> dict:
         ctx = output.document.context(output.edition, output.lang, previous=output.previous, **extra)
@@ -141,10 +150,11 @@ class Renderer:
             images[f"{key}_url"] = path.resolve().as_uri() if path else None
         return images
 
-    def render(self, output: Output, sources: SourceMap, layout: bool = True, **extra) -> list[RenderedFile]:
+    def render(self, output: Output, sources: SourceMap, layout: bool = True, context: dict | None = None,
+               **extra) -> list[RenderedFile]:
         """The DOCX and PDF of one output; ``layout=False`` stops before WeasyPrint (for check)."""
         doc, edition = output.document, output.edition
-        ctx = self.context(output, **extra)
+        ctx = context if context is not None else self.context(output, **extra)
         files = []
         folder = Path(str(edition.year))
         formats = doc.formats_for(output.lang)
@@ -179,24 +189,137 @@ def load_labels(project: Project) -> dict[str, dict[str, str]]:
     return data
 
 
+@dataclass
+class Rendered:
+    """One output after the render stage: new files, or the files of an earlier build reused."""
+
+    output: Output
+    files: list[RenderedFile]
+    fingerprint: str
+    reads: Reads
+    reused_entries: list[dict] = field(default_factory=list)
+
+
 def render_all(
     project: Project,
     editions: dict[int, LoadedEdition],
     outputs: list[Output],
     layout: bool = True,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
-) -> list[RenderedFile]:
-    """Render every output in memory, gathering the problems of all of them."""
+    output_dir: Path | None = None,
+) -> list[Rendered]:
+    """Render every output in memory, gathering the problems of all of them.
+
+    With ``output_dir``, an output whose fingerprint matches the manifest of an
+    earlier build there (and whose files are intact) is reused, not rendered.
+    """
     renderer = Renderer(project)
-    files, problems = [], []
+    inputs = inputs_hash(project)
+    manifests = {year: archive.read_manifest(output_dir / str(year)) if output_dir else None for year in editions}
+    results, problems = [], []
     for output in progress(outputs, len(outputs)):
         try:
-            files.extend(renderer.render(output, editions[output.edition.year].sources, layout=layout))
+            reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir)
+            if reused:
+                results.append(reused)
+                continue
+            ctx = renderer.context(output)
+            files = renderer.render(output, editions[output.edition.year].sources, layout=layout, context=ctx)
+            reads = archive.Reads(sorted(ctx["edition"].accessed, key=repr),
+                                  sorted(ctx["previous"].accessed, key=repr) if ctx["previous"] else [])
+            results.append(Rendered(output, files, archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads), reads))
         except PipelineError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise PipelineError(problems)
-    return files
+    return results
+
+
+def inputs_hash(project: Project) -> str:
+    """Templates, fonts and the pipeline's own code: when one changes, every document is rebuilt."""
+    return archive.sha256(
+        "|".join((archive.tree_hash(project.templates), archive.tree_hash(project.fonts), archive.code_hash())).encode()
+    )
+
+
+def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | None, output_dir: Path | None):
+    """The earlier build's files of ``output`` when nothing they depend on changed, else None."""
+    if not manifest:
+        return None
+    entry = manifest.get("documents", {}).get(output.stem)
+    if not entry:
+        return None
+    files = [f for f in manifest.get("files", []) if f.get("document") == output.document.id and f.get("language") == output.lang]
+    folder = output_dir / str(output.edition.year)
+    for f in files:
+        path = folder / f["path"]
+        if not path.exists() or path.stat().st_size != f["size"] or archive.sha256(path.read_bytes()) != f["sha256"]:
+            return None
+    if not files:
+        return None
+    reads = archive.Reads.from_json(entry.get("reads", {}))
+    try:
+        current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads)
+    except PipelineError:
+        return None
+    if current != entry.get("fingerprint"):
+        return None
+    return Rendered(output, [], current, reads, reused_entries=files)
+
+
+def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier: dict | None, project: Project) -> dict:
+    """The manifest of one edition's folder after this build (earlier entries kept for outputs not built now)."""
+    documents, files = {}, []
+    built_stems = {r.output.stem for r in rendered}
+    if earlier:
+        for stem, entry in earlier.get("documents", {}).items():
+            if stem not in built_stems:
+                documents[stem] = entry
+        files = [f for f in earlier.get("files", []) if f"{f.get('document')}-{f.get('language')}" not in built_stems]
+    for r in rendered:
+        documents[r.output.stem] = {"fingerprint": r.fingerprint, "reads": r.reads.to_json()}
+        if r.reused_entries:
+            files.extend(r.reused_entries)
+            continue
+        for f in r.files:
+            files.append(_file_entry(r.output, f))
+    files.sort(key=lambda f: f["path"])
+    return {
+        "edition": edition.edition,
+        "year": year,
+        "generator": archive.tool_versions(),
+        "pdf_variant": PDF_VARIANT,
+        "fonts": {p.name: archive.sha256(p.read_bytes()) for p in sorted(project.fonts.glob("*")) if p.is_file()},
+        "inputs": {
+            "editions": archive.sha256(b"".join(
+                (project.editions / name).read_bytes()
+                for name in ("association.yaml", f"{year - 1}.yaml", f"{year}.yaml")
+                if (project.editions / name).exists()
+            )),
+            "templates": archive.tree_hash(project.templates),
+            "code": archive.code_hash(),
+        },
+        "files": files,
+        "documents": dict(sorted(documents.items())),
+    }
+
+
+def _file_entry(output: Output, f: RenderedFile) -> dict:
+    fmt = f.relative.suffix.lstrip(".")
+    pages = None
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(f.data)).pages)
+    return {
+        "path": f.relative.name,
+        "document": output.document.id,
+        "language": output.lang,
+        "format": fmt,
+        "pages": pages,
+        "size": len(f.data),
+        "sha256": archive.sha256(f.data),
+    }
 
 
 def build(
@@ -206,12 +329,37 @@ def build(
     only: list[str] | None = None,
     langs: list[str] | None = None,
     progress=lambda items, total: items,
+    incremental: bool = True,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked."""
     editions = load_editions(project, years)
     outputs, skipped = plan(editions, only, langs)
-    files = render_all(project, editions, outputs, progress=progress)
-    return BuildResult(written=write_all(output_dir, files), skipped=skipped)
+    rendered = render_all(project, editions, outputs, progress=progress, output_dir=output_dir if incremental else None)
+    files = [f for r in rendered for f in r.files]
+    manifests = index.manifests_in(output_dir)
+    for year, loaded in editions.items():
+        mine = [r for r in rendered if r.output.edition.year == year]
+        manifest = manifest_for(year, loaded.edition, mine, manifests.get(year), project)
+        manifests[year] = manifest
+        files.append(RenderedFile(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest)))
+        fresh = {f.relative.name: f.data for r in mine for f in r.files if f.relative.suffix == ".pdf"}
+        files.extend(index.thumbnails(output_dir, year, manifest, fresh))
+    files.append(index.index_page(project, output_dir, _all_editions(project, editions), manifests))
+    written = write_all(output_dir, files)
+    reused = [(output_dir / str(r.output.edition.year) / e["path"], False) for r in rendered for e in r.reused_entries]
+    return BuildResult(written=sorted(written + reused), skipped=skipped)
+
+
+def _all_editions(project: Project, loaded: dict[int, LoadedEdition]) -> dict[int, LoadedEdition]:
+    """Every edition that loads cleanly, for the archive index (a broken old file only loses its details there)."""
+    found = dict(loaded)
+    for year in edition_years(project.editions):
+        if year not in found:
+            try:
+                found[year] = load_edition(project, year)
+            except PipelineError:
+                pass
+    return found
 
 
 def check(project: Project, years: list[int]) -> tuple[int, list[tuple[int, str, str]]]:
@@ -220,3 +368,36 @@ def check(project: Project, years: list[int]) -> tuple[int, list[tuple[int, str,
     outputs, skipped = plan(editions, None, None)
     render_all(project, editions, outputs, layout=False)
     return len(outputs), skipped
+
+
+def verify(project: Project, year: int, output_dir: Path) -> list[str]:
+    """Rebuild one edition in a temporary folder and compare with its manifest; return the differences."""
+    import tempfile
+
+    folder = output_dir / str(year)
+    manifest = archive.read_manifest(folder)
+    if manifest is None:
+        raise UsageError(f"no {archive.MANIFEST} in {folder}; build the edition first (python generate.py build {year})")
+    differences = []
+    for entry in manifest["files"]:
+        path = folder / entry["path"]
+        if not path.exists():
+            differences.append(f"{entry['path']}: missing from {folder}")
+        elif archive.sha256(path.read_bytes()) != entry["sha256"]:
+            differences.append(f"{entry['path']}: the file in {folder} was changed after it was built")
+    with tempfile.TemporaryDirectory(prefix="raict-verify-") as tmp:
+        build(project, [year], Path(tmp), incremental=False)
+        rebuilt = archive.read_manifest(Path(tmp) / str(year))
+    old = {f["path"]: f for f in manifest["files"]}
+    new = {f["path"]: f for f in rebuilt["files"]}
+    for name in sorted(old.keys() | new.keys()):
+        if name not in new:
+            differences.append(f"{name}: no longer produced by a rebuild")
+        elif name not in old:
+            differences.append(f"{name}: produced by a rebuild but not in the manifest")
+        elif old[name]["sha256"] != new[name]["sha256"]:
+            differences.append(f"{name}: a rebuild gives different bytes (sha256 {new[name]['sha256'][:12]}… instead of {old[name]['sha256'][:12]}…)")
+    for key in ("generator", "pdf_variant"):
+        if manifest.get(key) != rebuilt.get(key):
+            differences.append(f"tools differ from those that made the archive: {key} {manifest.get(key)} → {rebuilt.get(key)}")
+    return differences

@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import build, check, resolve_years
+from .build import build, check, resolve_years, verify
+from .scaffold import new_edition
 from .errors import PipelineError
 from .render import Project
 
@@ -44,6 +45,19 @@ Exit status 0 when all is well, 1 with every problem listed otherwise.
 """
 
 
+VERIFY_HELP = """\
+Rebuild the edition in a temporary folder and compare every file with output/<year>/manifest.json.
+Reports each file that differs (changed by hand, or no longer reproducible); exit 1 if any.
+"""
+
+NEW_HELP = """\
+Create editions/<year>.yaml from the latest earlier edition: the edition number and year move
+on, the dates move to the same weekday, the programme keeps its structure, results are emptied,
+and every text to rewrite is marked [À RÉÉCRIRE] so that 'check <year>' lists them until done.
+An existing file is never overwritten.
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -64,6 +78,15 @@ def parser() -> argparse.ArgumentParser:
                        description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("years", nargs="*", type=_year, metavar="YEAR")
     c.add_argument("--all", action="store_true", help="check every edition found in editions/")
+
+    v = sub.add_parser("verify", help="rebuild an edition in a temporary folder and compare with its manifest",
+                       description=VERIFY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("year", type=_year, metavar="YEAR")
+    v.add_argument("--output", type=Path, metavar="DIR", help="the archive folder (default: output/)")
+
+    n = sub.add_parser("new", help="start next year's edition file from the latest one",
+                       description=NEW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("year", type=_year, metavar="YEAR")
     return p
 
 
@@ -85,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args, project)
+        if args.command == "verify":
+            return _verify(args, project)
+        if args.command == "new":
+            return _new(args, project)
         return _check(args, project)
     except PipelineError as exc:
         print(f"Error: {len(exc.problems)} problem(s), nothing was written." if args.command == "build"
@@ -117,6 +144,25 @@ def _check(args, project: Project) -> int:
     for year, doc_id, reason in skipped:
         print(f"skipped   {year} {doc_id}: {reason}")
     print(f"OK: {', '.join(map(str, years))} — {count} document(s) checked in every language, nothing written.")
+    return 0
+
+
+def _verify(args, project: Project) -> int:
+    output_dir = (args.output or project.root / "output").resolve()
+    differences = verify(project, args.year, output_dir)
+    if differences:
+        print(f"{len(differences)} difference(s) with the archive of {args.year}:", file=sys.stderr)
+        for line in differences:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"OK: a rebuild of {args.year} gives exactly the archived files (same SHA-256).")
+    return 0
+
+
+def _new(args, project: Project) -> int:
+    path = new_edition(project.editions, args.year, project.root)
+    print(f"wrote {_shown(path)}")
+    print(f"Next: write the texts marked [À RÉÉCRIRE], then run 'python generate.py check {args.year}'.")
     return 0
 
 

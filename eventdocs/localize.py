@@ -56,6 +56,8 @@ class Localizer:
     def __init__(self, edition, lang: str, salutation: str | None = None):
         self.lang = lang
         self.values = placeholder_values(edition, lang, salutation)
+        #: every field a template read, so that a build knows what each document depends on
+        self.accessed: set[tuple] = set()
 
     def text(self, markup: str) -> Text:
         return Text(typography(substitute(markup, self.values), self.lang))
@@ -95,8 +97,15 @@ class View:
         if name.startswith("_") or name not in type(self._model).model_fields:
             raise AttributeError(name)
         if name not in self._cache:
-            self._cache[name] = self._localizer.resolve(getattr(self._model, name), self._path + (name,))
+            path = self._path + (name,)
+            self._localizer.accessed.add(path)
+            self._cache[name] = self._localizer.resolve(getattr(self._model, name), path)
         return self._cache[name]
+
+    @property
+    def accessed(self) -> set[tuple]:
+        """Paths of every field read through this edition's views so far."""
+        return self._localizer.accessed
 
     @property
     def raw(self) -> BaseModel:
@@ -111,3 +120,11 @@ def localize(edition, lang: str, salutation: str | None = None) -> View:
     """The whole edition seen in ``lang``."""
     return View(edition, Localizer(edition, lang, salutation))
 
+
+
+def resolve_path(view: View, path: tuple) -> Any:
+    """The value at ``path`` (attribute names and list indexes) under ``view``."""
+    node: Any = view
+    for part in path:
+        node = node[part] if isinstance(part, int) else getattr(node, part)
+    return node

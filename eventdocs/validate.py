@@ -18,6 +18,7 @@ from .errors import EditionError, Problem
 from .load import RawEdition, SourceMap
 from .model import Edition, LList, LText
 from .placeholders import PLACEHOLDERS
+from .scaffold import MARK
 from .text import MarkupError, parse, substitute
 
 
@@ -136,6 +137,9 @@ def _consistency_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem
 def _markup_problems(edition: Edition, sources: SourceMap) -> Iterator[Problem]:
     names = {name: "x" for name in PLACEHOLDERS}
     for path, text in iter_texts(edition):
+        if MARK in text:
+            yield sources.problem(path, f"still marked {MARK}: write this text for {edition.year}, then remove the mark")
+            continue
         try:
             parse(substitute(text, names))
         except KeyError as exc:
