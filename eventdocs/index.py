@@ -17,6 +17,7 @@ from . import archive
 from .documents import registry
 from .localize import localize
 from .render import Project
+from .text import typography
 from .write import RenderedFile
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def index_page(project: Project, output_dir: Path, editions: dict[int, "LoadedEd
         for f in manifest["files"]:
             doc = docs.setdefault(f["document"], {
                 "id": f["document"],
-                "title": documents[f["document"]].titles["fr"].format(year=year, edition=manifest["edition"])
+                "title": typography(documents[f["document"]].titles["fr"].format(year=year, edition=manifest["edition"]), "fr")
                 if f["document"] in documents else f["document"],
                 "languages": {},
             })
@@ -84,7 +85,12 @@ def index_page(project: Project, output_dir: Path, editions: dict[int, "LoadedEd
                                   "size": _size(f["size"]), "pages": f["pages"]})
             if f["format"] == "pdf":
                 lang["thumbnail"] = f"{year}/thumbnails/{Path(f['path']).stem}.png"
-        entries.append({"year": year, "number": manifest["edition"], "edition": view, "documents": list(docs.values())})
+        order = {doc_id: i for i, doc_id in enumerate(documents)}
+        lang_order = {"fr": 0, "en": 1, "bilingual": 2}
+        for doc in docs.values():
+            doc["languages"] = dict(sorted(doc["languages"].items(), key=lambda item: lang_order.get(item[0], 9)))
+        ordered = sorted(docs.values(), key=lambda d: order.get(d["id"], len(order)))
+        entries.append({"year": year, "number": manifest["edition"], "edition": view, "documents": ordered})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     from .render import FILTERS
