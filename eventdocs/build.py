@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from . import archive, index
 from .documents import DocumentType, Output, registry
-from .errors import PipelineError, Problem, TemplateError, UsageError
+from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .load import SourceMap, edition_years, load_raw, read_yaml
 from .model import LANGUAGE_NAMES, LANGUAGES, Edition
 from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project
@@ -332,6 +332,8 @@ def build(
     incremental: bool = True,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(Problem(f"cannot write to {output_dir}: it is a file, not a folder; choose another --output"))
     editions = load_editions(project, years)
     outputs, skipped = plan(editions, only, langs)
     rendered = render_all(project, editions, outputs, progress=progress, output_dir=output_dir if incremental else None)

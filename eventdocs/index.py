@@ -106,7 +106,7 @@ def _size(size: int) -> str:
 
 def manifests_in(output_dir: Path) -> dict[int, dict]:
     found = {}
-    for folder in output_dir.iterdir() if output_dir.exists() else []:
+    for folder in output_dir.iterdir() if output_dir.is_dir() else []:
         if folder.is_dir() and folder.name.isdigit():
             manifest = archive.read_manifest(folder)
             if manifest:

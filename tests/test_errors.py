@@ -197,7 +197,7 @@ def test_output_that_cannot_be_written(run, project, tmp_path):
     blocker.write_text("a file where the output folder should be")
     code, _, err = run("build", "2026", "--only", "letter", "--output", blocker, project=project)
     assert code == 1
-    assert "cannot write" in err and "Traceback" not in err
+    assert "cannot write to" in err and "it is a file, not a folder" in err and "Traceback" not in err
     assert blocker.read_text() == "a file where the output folder should be"
 
 
