@@ -169,7 +169,7 @@ class Renderer:
 
     def properties(self, doc: DocumentType, edition: Edition, lang: str) -> dict:
         lang_tag = {"fr": "fr-FR", "en": "en-GB"}.get(lang, "fr-FR")
-        day = edition.letter.date if edition.letter else edition.dates[0]
+        day = doc.date(edition)
         return {
             "title": doc.title(edition, "fr" if lang == "bilingual" else lang),
             "author": edition.association.name,
@@ -196,7 +196,7 @@ class Rendered:
     output: Output
     files: list[RenderedFile]
     fingerprint: str
-    reads: Reads
+    reads: archive.Reads
     reused_entries: list[dict] = field(default_factory=list)
 
 

@@ -272,8 +272,10 @@ class Letter(Strict):
 class Brochure(Strict):
     """Texts of the invitation brochure."""
 
+    heading: Optional[LText] = Field(None, description="Line above the theme that opens the editorial ('{ordinal} édition des {name} :').")
     editorial: list[Paragraph] = Field(min_length=1, description="The president's editorial.")
     formats: list[Format]
+    contact: Optional[LText] = Field(None, description="Sentence before the association's phone and e-mail ('Pour toute information…').")
 
 
 class Dossier(Strict):

@@ -28,6 +28,8 @@ PLACEHOLDERS = {
     "short_name": "short name of the event",
     "theme": "theme of the edition",
     "association": "name of the association",
+    "founded": "year the association was founded: 1975",
+    "association_age": "years since the association was founded, in the edition's year: 50 in 2025",
     "dates": "days with weekdays: mercredi 8 et jeudi 9 juillet 2026",
     "day_dates": "days without weekdays: 8 et 9 juillet 2026",
     "on_dates": "days with their article: les 8 et 9 juillet 2026 / on 8 and 9 July 2026",
@@ -79,6 +81,8 @@ def placeholder_values(edition: "Edition", lang: str, salutation: str | None = N
         "website": escape_markup(e.website),
         "info_page": escape_markup(e.info_page or ""),
         "association": escape_markup(e.association.name),
+        "founded": str(e.association.founded),
+        "association_age": str(e.year - e.association.founded),
         "president": escape_markup(e.president.name),
     }
     for name, text in (

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docx.text.run import Run as DocxRun
@@ -283,11 +284,10 @@ class DocxRenderer:
 
 def _xml_parts(document):
     yield document.element.body
-    for section in document.sections:
-        for hf in (section.header, section.footer, section.first_page_header, section.first_page_footer,
-                   section.even_page_header, section.even_page_footer):
-            if not hf.is_linked_to_previous:
-                yield hf._element
+    # docxtpl swaps in new header and footer parts; python-docx's section.footer would still give the old ones
+    for rel in document.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER):
+            yield rel.target_part.element
 
 
 def _apply_docx_markers(root) -> None:

@@ -70,7 +70,8 @@ def normalize(text: str) -> str:
     """Same text whatever the spaces, apostrophes and line-end hyphenation."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00ad", "")
-    text = re.sub(r"[-\u2010]\s*\n\s*", "", text)  # word split at a line end
+    text = re.sub(r"\u2010\s*\n\s*", "", text)  # word broken by hyphenation (WeasyPrint prints U+2010)
+    text = re.sub(r"-\s*\n\s*", "-", text)  # a real hyphen (Marie-Hélène) that ended a line
     text = text.replace("’", "'")
     text = re.sub(r"[\s\u00a0\u202f]+", " ", text)
     return text.strip()

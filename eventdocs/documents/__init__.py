@@ -9,11 +9,13 @@ Adding a fifth document is a subclass here, two templates and a test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
-from ..localize import localize
+from ..errors import Problem, TemplateError
+from ..localize import Localizer, localize
 from ..model import Edition
-from ..text import typography
+from ..placeholders import PLACEHOLDERS
+from ..text import Text, escape_markup, substitute, typography
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,42 @@ class DocumentType:
             "lang": lang,
             "title": self.title(edition, text_lang),
             "document": self.id,
+            # labels may use placeholders too: {{ fill(labels.x) }} in a template
+            "fill": label_filler(edition, text_lang),
+            "fill_previous": label_filler(previous, text_lang) if previous else None,
             **extra,
         }
+
+    def date(self, edition: Edition):
+        """The date the document carries (its DOCX 'created' property): the event's first day by default."""
+        return edition.dates[0]
 
     def title(self, edition: Edition, lang: str) -> str:
         """Title of the document for the PDF metadata and the DOCX properties."""
         return typography(self.titles[lang].format(year=edition.year, edition=edition.edition), lang)
+
+
+def label_filler(edition: Edition, lang: str) -> Callable[..., Text]:
+    """``fill(label, name=value…)``: a label of labels.yaml with its ``{placeholders}`` filled.
+
+    Labels are the layout's fixed wordings; some carry facts of the edition
+    ("Rendez-vous en {next_year} pour la {next_ordinal} édition…"), computed
+    from ``edition`` rather than typed. Extra values (``date=…``) add placeholders.
+    """
+    localizer = Localizer(edition, lang)
+
+    def fill(label: Text, **more: Any) -> Text:
+        extra = {name: v.markup if isinstance(v, Text) else escape_markup(str(v)) for name, v in more.items()}
+        try:
+            return Text(typography(substitute(label.markup, {**localizer.values, **extra}), lang))
+        except KeyError as exc:
+            known = ", ".join("{" + name + "}" for name in sorted({*PLACEHOLDERS, *more}))
+            raise TemplateError(Problem(
+                f"the label «{label}» uses an unknown placeholder {{{exc.args[0]}}}; the placeholders are: {known}",
+                file="templates/labels.yaml",
+            )) from None
+
+    return fill
 
 
 def registry() -> dict[str, DocumentType]:
@@ -89,7 +121,10 @@ def registry() -> dict[str, DocumentType]:
     from .letter import LetterDocument
 
     types: list[DocumentType] = [LetterDocument()]
-    # invitation: (to be added)
-    # dossier: (to be added)
-    # communique: (to be added)
+    from .invitation import InvitationDocument
+    types.append(InvitationDocument())
+    from .dossier import DossierDocument
+    types.append(DossierDocument())
+    from .communique import CommuniqueDocument
+    types.append(CommuniqueDocument())
     return {doc.id: doc for doc in types}

@@ -1,0 +1,100 @@
+"""The invitation brochure: an A5 booklet in French, in English, and both in one PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import formats
+from ..localize import View, localize
+from ..model import Edition
+from ..text import NBSP, Text, escape_markup, typography
+from . import DocumentType
+
+#: the languages of the bilingual booklet, in the order of its halves
+HALVES = ("fr", "en")
+
+
+class InvitationDocument(DocumentType):
+    id = "invitation"
+    titles = {
+        "fr": "Plaquette d'invitation – Rencontres {year}",
+        "en": "Invitation brochure – Rencontres {year}",
+    }
+    languages = ("fr", "en", "bilingual")
+    needs = ("brochure", "programme")
+    skip_reasons = {
+        "brochure": "no brochure texts ('brochure:' with the editorial and the formats)",
+        "programme": "no programme ('programme:' with the days and their sessions)",
+    }
+
+    def skip_reason(self, edition: Edition) -> str | None:
+        """Both the brochure texts and the programme are needed; name every one missing."""
+        missing = [self.skip_reasons[field] for field in self.needs if not getattr(edition, field)]
+        if not missing:
+            return None
+        return "the edition has " + " and ".join(missing) + ", so there is no invitation brochure"
+
+    def formats_for(self, lang: str) -> tuple[str, ...]:
+        """The bilingual booklet exists only as a PDF (a print file, nobody edits it)."""
+        return ("pdf",) if lang == "bilingual" else self.formats
+
+    def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
+        ctx = super().context(edition, lang, **extra)
+        langs = HALVES if lang == "bilingual" else (lang,)
+        # One booklet per language; the bilingual PDF prints both, one after the other.
+        ctx["booklets"] = [booklet(ctx["edition"] if each == langs[0] else localize(edition, each), each)
+                           for each in langs]
+        if lang == "bilingual":
+            ctx["title"] = " / ".join(self.title(edition, each) for each in HALVES)
+        else:
+            ctx.update(ctx["booklets"][0])  # the Word template reads {{ ordinal }}, {{ quoted_theme }}…
+        ctx["labels_in"] = labels_in
+        ctx["short_url"] = short_url
+        return ctx
+
+
+def booklet(edition: View, lang: str) -> dict[str, Any]:
+    """What one booklet (one language) prints besides the edition's own texts."""
+    return {
+        "lang": lang,
+        "edition": edition,
+        "ordinal": Text(formats.ordinal(edition.edition, lang)),
+        "quoted_theme": quoted(edition.theme, lang),
+        "day_dates": formats.date_span(edition.dates, lang, weekdays=False),
+        "venue_address": address(edition.venue, lang),
+        "association_address": address(edition.association, lang),
+    }
+
+
+def address(place: View, lang: str) -> Text:
+    """Street, postcode and city on one line, with the language's apostrophes (d’Iéna)."""
+    return Text(typography(escape_markup(f"{place.street}, {place.postcode} {place.city}"), lang))
+
+
+def quoted(text: Text, lang: str) -> Text:
+    """The theme between guillemets: with no-break spaces inside in French, none in English."""
+    if not isinstance(text, Text):  # an untranslated text: printing it reports the missing entry
+        return text
+    space = NBSP if lang == "fr" else ""
+    return Text(f"«{space}{text.markup}{space}»")
+
+
+def labels_in(labels: dict[str, Text], lang: str) -> dict[str, Text]:
+    """The labels of one half of the bilingual booklet.
+
+    Renderer.labels("bilingual") gives the French label as ``key`` and the
+    English one as ``key_en``; the labels of a single-language output have no
+    ``_en`` keys and are returned unchanged.
+    """
+    english = {key[: -len("_en")]: text for key, text in labels.items() if key.endswith("_en")}
+    if not english:
+        return labels
+    if lang == "en":
+        return english
+    return {key: text for key, text in labels.items() if not key.endswith("_en")}
+
+
+def short_url(url: str) -> str:
+    """A web address as printed: no scheme, no trailing slash (raict.org)."""
+    return url.split("://", 1)[-1].rstrip("/")
+
