@@ -62,3 +62,18 @@ def test_every_docx_opens_in_libreoffice(built, tmp_path):
         converted = tmp_path / (doc.stem + ".pdf")
         assert converted.exists(), f"LibreOffice could not convert {doc.name}: {result.stdout} {result.stderr}"
         assert "Cités Unies France" in pdf_text(converted).replace("\u00a0", " ")
+
+
+def test_every_pdf_is_tagged_pdf_a_3a_with_full_metadata(built):
+    from pypdf import PdfReader
+
+    for pdf in built.rglob("*.pdf"):
+        reader = PdfReader(str(pdf))
+        root = reader.trailer["/Root"]
+        xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp, pdf.name
+        assert "/OutputIntents" in root and "/StructTreeRoot" in root, pdf.name
+        assert root["/MarkInfo"]["/Marked"], pdf.name
+        meta = reader.metadata
+        for key in ("/Title", "/Author", "/Subject", "/Keywords"):
+            assert meta.get(key), f"{pdf.name} has no {key}"
