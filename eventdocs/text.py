@@ -96,11 +96,48 @@ def french_typography(text: str) -> str:
 
 
 def english_typography(text: str) -> str:
-    return text.replace("'", "’")
+    """Curly quotes: ‘ opening and ’ closing (the apostrophe), “…” for « … »."""
+    text = re.sub(r"(^|[\s(\[“])'", "\\1‘", text)
+    text = text.replace("'", "’")
+    text = re.sub(r"«[ \u00a0\u202f]*", "“", text)
+    return re.sub(r"[ \u00a0\u202f]*»", "”", text)
+
+
+def _number_spacing(text: str) -> str:
+    """A number never ends a line apart from its noun: '25 délégations', '400 participants'."""
+    return re.sub(r"(?<=\d) (?=[^\W\d_])", NBSP, text)
 
 
 def typography(text: str, lang: str) -> str:
-    return french_typography(text) if lang == "fr" else english_typography(text)
+    return _number_spacing(french_typography(text) if lang == "fr" else english_typography(text))
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def _is_name(token: str) -> bool:
+    first_letter = re.search(r"[^\W\d_]", token)
+    return bool(first_letter) and first_letter.group(0).isupper()
+
+
+def _html_words(text: str) -> str:
+    """Escaped HTML where proper names, compounds and web addresses are never hyphenated or split.
+
+    A capitalised word (Montpellier, Rencontres) or a compound (Marie-Hélène,
+    cocktail-déjeuner) goes in <span class="word">; a web address in
+    <span class="url"> (see base.css).
+    """
+    out = []
+    for token in re.split(r"(\s+)", text):
+        if not token or token.isspace():
+            out.append(html.escape(token, quote=False))
+        elif _URL.match(token):
+            out.append(f'<span class="url">{html.escape(token, quote=False)}</span>')
+        elif _is_name(token) or re.search(r"[^\W\d_]-[^\W\d_]", token):
+            out.append(f'<span class="word">{html.escape(token, quote=False)}</span>')
+        else:
+            out.append(html.escape(token, quote=False))
+    return "".join(out)
 
 
 class Text:
@@ -122,7 +159,7 @@ class Text:
             if r.br:
                 out.append("<br>")
                 continue
-            piece = html.escape(r.text, quote=False)
+            piece = _html_words(r.text)
             if r.sup:
                 piece = f"<sup>{piece}</sup>"
             if r.italic:

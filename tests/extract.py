@@ -43,6 +43,19 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text(extraction_mode="layout") or "" for page in PdfReader(str(path)).pages)
 
 
+def pdf_words(path: Path) -> tuple[set[str], set[str]]:
+    """(words found by either of pypdf's extraction modes, words found by both).
+
+    Each mode sometimes glues two words (plain mode across lines, layout mode
+    across styled spans): a word is in the PDF if either mode finds it, and a
+    word is surely printed if both modes find it.
+    """
+    reader = PdfReader(str(path))
+    plain = words("\n".join(page.extract_text() or "" for page in reader.pages))
+    layout = words(pdf_text(path))
+    return plain | layout, plain & layout
+
+
 def pdf_pages(path: Path) -> int:
     return len(PdfReader(str(path)).pages)
 

@@ -85,7 +85,7 @@ def test_docx_is_a4_with_page_numbers_and_named_styles(built):
     assert "NUMPAGES" in section.footer._element.xml
 
     def style_of(start: str) -> str:
-        return next(p.style.name for p in document.paragraphs if p.text.startswith(start))
+        return next(p.style.name for p in document.paragraphs if normalize(p.text).startswith(start))
 
     assert style_of("16e édition des") == "Titre du communiqué"
     assert style_of("Paris, le 7 juillet 2025") == "Date du communiqué"

@@ -48,7 +48,8 @@ def test_ordinal_words_and_numbers():
 
 def test_markup_renders_as_html_and_plain_text():
     text = Text("La 17^e^ édition, **très** *attendue* & <sans> risque")
-    assert text.__html__() == "La 17<sup>e</sup> édition, <strong>très</strong> <em>attendue</em> &amp; &lt;sans&gt; risque"
+    assert text.__html__() == ('<span class="word">La</span> 17<sup>e</sup> édition, <strong>très</strong> '
+                               "<em>attendue</em> &amp; &lt;sans&gt; risque")
     assert str(text) == "La 17e édition, très attendue & <sans> risque"
 
 
@@ -75,3 +76,18 @@ def test_placeholders():
     assert substitute("{Dates}", {"dates": "mercredi 8"}) == "Mercredi 8"
     with pytest.raises(KeyError):
         substitute("{nope}", {})
+
+
+def test_names_compounds_and_urls_are_protected_in_html():
+    html = Text("le Maire de Montpellier, Marie-Hélène, https://raict.org/x-y et cocktail-déjeuner").__html__()
+    assert '<span class="word">Montpellier,</span>' in html
+    assert '<span class="word">Marie-Hélène,</span>' in html
+    assert '<span class="word">cocktail-déjeuner</span>' in html
+    assert '<span class="url">https://raict.org/x-y</span>' in html
+
+
+def test_english_quotes_and_numbers():
+    from eventdocs.text import typography
+
+    assert typography("the 'AICT' of «Local Authorities»", "en") == "the ‘AICT’ of “Local Authorities”"
+    assert typography("ainsi que 25 délégations", "fr") == "ainsi que 25\u00a0délégations"
