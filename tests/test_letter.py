@@ -101,3 +101,16 @@ def test_docx_properties(built):
     assert props.author == "Cités Unies France"
     assert props.language == "en-GB"
     assert props.created.year == 2026
+
+
+def test_special_characters_come_out_as_text(run, project, tmp_path):
+    path = project / "editions/2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "Comme lors des éditions précédentes, un pays"
+    assert old in text
+    path.write_text(text.replace(old, "R&D <b>non</b> \"cités\" 'unies' « France » — " + old), encoding="utf-8")
+    code, _, err = run("build", "2026", "--only", "letter", "--lang", "fr", "--output", tmp_path, project=project)
+    assert code == 0, err
+    expected = "R&D <b>non</b> \"cités\" 'unies' « France » — Comme lors"  # normalize() folds ’ into '
+    assert expected in normalize(docx_text(tmp_path / "2026/letter-fr.docx"))
+    assert expected in normalize(pdf_text(tmp_path / "2026/letter-fr.pdf"))
