@@ -57,9 +57,12 @@ def date_span(days: list[dt.date], lang: str, weekdays: bool = True) -> str:
     return _join([_babel_date(d, full, locale=lang) for d in days], lang)
 
 
-def on_dates(days: list[dt.date], lang: str) -> str:
-    """les 8 et 9 juillet 2026 / le 4 juillet 2025 / on 8 and 9 July 2026."""
-    span = date_span(days, lang, weekdays=False)
+def on_dates(days: list[dt.date], lang: str, weekdays: bool = False) -> str:
+    """les 8 et 9 juillet 2026 / le 4 juillet 2025 / on 8 and 9 July 2026.
+
+    With weekdays: les mercredi 8 et jeudi 9 juillet 2026 / le vendredi 4 juillet 2025.
+    """
+    span = date_span(days, lang, weekdays=weekdays)
     if lang == "fr":
         return ("les " if len(days) > 1 else "le ") + span
     return "on " + span

@@ -24,13 +24,15 @@ SECTION_TITLES = [
     "Les ambitions de l'édition 2026",
     "Au programme",
     "Pays à l'honneur",
-    "« Cafés des Rencontres de l'AICT »",
+    "« Cafés des Rencontres »",
     "Focus sur les partenaires institutionnels & les exposants des RAICT",
     "Pour en savoir plus sur la coopération décentralisée française…",
     "Pour en savoir plus sur Cités Unies France…",
     "Pour en savoir plus sur l'édition 2025 des Rencontres de l'AICT…",
 ]
 PREVIOUS_TITLE = SECTION_TITLES[-1]
+#: the title of the cafés' section and its first words (the programme names the cafés too)
+CAFES_START = "« Cafés des Rencontres » Il y a deux ans"
 
 
 def seed_paragraphs(name: str) -> list[str]:
@@ -103,7 +105,7 @@ def test_pdf_bookmarks_are_the_sections(built):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cafes_time_comes_from_the_programme(texts, fmt):
-    cafes = section(texts[fmt], "« Cafés des Rencontres de l'AICT »", "Qu'est-ce que")
+    cafes = section(texts[fmt], CAFES_START, "Qu'est-ce que")
     assert "En 2026 encore, des « Cafés » seront organisés de 14h30 à 15h30 le jeudi 9 juillet" in cafes
     assert "14h00" not in cafes
     assert "Qui peut organiser un « Café » en 2026 ?" in normalize(texts[fmt])
@@ -122,7 +124,7 @@ def test_2025_appears_only_in_the_previous_edition_section(texts, fmt):
 def test_previous_edition_comes_from_its_own_file(texts, fmt):
     previous = section(texts[fmt], PREVIOUS_TITLE)
     assert "La 16e édition, qui a eu lieu le vendredi 4 juillet 2025" in previous
-    assert "a réuni 400 participants de 26 pays" in previous
+    assert "a réuni près de 400 participants de plus de 26 pays" in previous  # the communiqué's words
     assert contains(previous, "https://cites-unies-france.org/Succes-de-la-16e-edition-des-Rencontres-de-l-action-internationale-des")
 
 
@@ -157,10 +159,54 @@ def test_french_typography(texts, fmt):
     assert "l’action" in raw and "d’Iéna" in raw
     assert "'" not in raw  # not one straight apostrophe, the venue's street included
     if fmt == "docx":  # pypdf turns no-break spaces into plain ones
-        assert "«\u00a0Cafés des RAICT\u00a0»\u202f?" in raw
+        assert "«\u00a0Cafés des Rencontres\u00a0»\u202f?" in raw
+
+
+def test_two_days_take_les_and_one_day_le(texts):
+    for text in texts.values():
+        assert "se tiendra à Paris, les mercredi 8 et jeudi 9 juillet 2026, aux Salons" in normalize(text)
+        assert "qui a eu lieu le vendredi 4 juillet 2025" in section(text, PREVIOUS_TITLE)
+
+
+def test_a_previous_edition_of_two_days_takes_les(project, run, tmp_path):
+    edit(project / "editions" / "2025.yaml", "dates: [2025-07-04]", "dates: [2025-07-03, 2025-07-04]")
+    texts = build_dossier(run, project, tmp_path / "out")
+    for text in texts.values():
+        assert "qui a eu lieu les jeudi 3 et vendredi 4 juillet 2025" in section(text, PREVIOUS_TITLE)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_cafes_have_one_name(texts, fmt):
+    text = normalize(texts[fmt])
+    assert "Cafés des RAICT" not in text and "Cafés des Rencontres de l'AICT" not in text
+    assert text.count("Cafés des Rencontres") >= 4  # programme, title, introduction, question
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_press_contact_has_a_phone(texts, fmt):
+    assert "k.fotic@cites-unies-france.org · +33 (0)1 53 41 81 81" in normalize(texts[fmt])
 
 
 # --- layout ------------------------------------------------------------------------------------
+
+
+def test_pdf_prints_nothing_near_the_paper_edge(built):
+    """Colour blocks stop 7 mm short of the edge: no bleed needed, no white sliver at the trim."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(built / "2026" / "dossier-fr.pdf"))
+    try:
+        for index in range(len(document)):
+            image = document[index].render(scale=1.5).to_pil().convert("L")  # 108 dpi
+            per_mm = image.width / 210
+            edge = round(5 * per_mm)
+            width, height = image.size
+            strips = [(0, 0, edge, height), (width - edge, 0, width, height),
+                      (0, 0, width, edge), (0, height - edge, width, height)]
+            for box in strips:
+                assert image.crop(box).getextrema()[0] > 240, f"page {index + 1}: ink within 5 mm of the edge {box}"
+    finally:
+        document.close()
 
 
 def test_pdf_is_a4_portrait_and_a_handful_of_pages(built):
@@ -199,7 +245,7 @@ def test_previous_edition_figures_follow_its_file(project, run, tmp_path):
     texts = build_dossier(run, project, tmp_path / "out")
     for text in texts.values():
         previous = section(text, PREVIOUS_TITLE)
-        assert "a réuni 437 participants de 26 pays" in previous
+        assert "a réuni près de 437 participants de plus de 26 pays" in previous
         assert "400 participants" not in previous
 
 
@@ -220,7 +266,7 @@ def test_no_country_of_honour_no_section(project, run, tmp_path):
     texts = build_dossier(run, project, tmp_path / "out")
     for text in texts.values():
         assert "Pays à l'honneur" not in normalize(text)
-        assert "« Cafés des Rencontres de l'AICT »" in normalize(text)
+        assert CAFES_START in normalize(text)
 
 
 def test_country_of_honour_name_is_shown_once_announced(project, run, tmp_path):
@@ -254,3 +300,69 @@ def test_unknown_placeholder_in_a_label_is_reported(project, run, tmp_path):
     assert code == 1
     assert "templates/labels.yaml" in stderr and "{yaer}" in stderr
     assert "Traceback" not in stderr
+
+
+# --- the Word file as LibreOffice and Word lay it out ----------------------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def twips_to_mm(value: str) -> float:
+    return int(value) / 56.69
+
+
+def test_docx_declares_word_2013_table_layout(built):
+    """In Word 2010 mode, Word and LibreOffice pull tables left by their cell margin: the cover band
+    and the programme hung a centimetre out of the text. Mode 15 places a table's edge itself."""
+    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
+    modes = [s.get(f"{W}val") for s in document.settings.element.iter(f"{W}compatSetting")
+             if s.get(f"{W}name") == "compatibilityMode"]
+    assert modes == ["15"]
+
+
+def test_docx_cover_band_stops_7mm_from_the_paper_edges(built):
+    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
+    section = document.sections[0]
+    band = document.tables[0]._tbl.tblPr
+    left = section.left_margin.mm + twips_to_mm(band.find(f"{W}tblInd").get(f"{W}w"))
+    width = twips_to_mm(band.find(f"{W}tblW").get(f"{W}w"))
+    assert round(left) == 7 and round(section.page_width.mm - left - width) == 7
+
+
+def test_docx_programme_tables_sit_on_the_text_margins(built):
+    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
+    section = document.sections[0]
+    text_width = section.page_width.mm - section.left_margin.mm - section.right_margin.mm
+    programme = [t for t in document.tables if re.match(r"\d{1,2}h\d\d", t.rows[0].cells[0].text)]
+    assert len(programme) == 2
+    for table in programme:
+        tblpr = table._tbl.tblPr
+        assert tblpr.find(f"{W}tblInd").get(f"{W}w") == "0"
+        assert round(twips_to_mm(tblpr.find(f"{W}tblW").get(f"{W}w"))) == round(text_width)
+
+
+def test_docx_bullets_are_noto_characters(built):
+    """Wingdings is missing outside Windows: LibreOffice showed other glyphs."""
+    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
+    numbering = document.part.numbering_part.element
+    ours = [lvl for lvl in numbering.iter(f"{W}lvl") if lvl.find(f"{W}lvlText") is not None
+            and lvl.find(f"{W}lvlText").get(f"{W}val") in ("\u2023", "\u2022")
+            and lvl.find(f"{W}rPr") is not None and lvl.find(f"{W}rPr").find(f"{W}color") is not None]
+    assert len(ours) == 2
+    for lvl in ours:
+        assert lvl.find(f"{W}rPr").find(f"{W}rFonts").get(f"{W}ascii") == "Noto Sans"
+    assert "Wingdings" not in document.part.numbering_part.blob.decode()
+
+
+def test_docx_proceedings_line_is_set_as_the_text_around_it(built):
+    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
+    paragraphs = document.paragraphs
+    index = next(i for i, p in enumerate(paragraphs) if p.text.startswith("Les actes de cette"))
+
+    def size(paragraph):
+        style = paragraph.style
+        while style.font.size is None:
+            style = style.base_style
+        return style.font.size.pt
+
+    assert size(paragraphs[index]) == size(paragraphs[index - 1]) == 9.5

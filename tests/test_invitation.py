@@ -138,7 +138,7 @@ def test_parallel_sessions_sit_under_their_session(built):
     workshops = first_day["2:30 PM – 4:00 PM"]
     assert workshops.startswith("Workshops – Meetings / B2B")
     assert "Palestine country group meeting" in workshops
-    assert "«Local Authorities in the New World Order»" in first_day["4:30 PM – 6:30 PM"]
+    assert "“Local Authorities in the New World Order”" in first_day["4:30 PM – 6:30 PM"]
 
 
 def test_programme_is_an_html_table_in_the_pdf(built):
@@ -201,6 +201,16 @@ def test_bilingual_pdf_is_french_then_english(built):
     assert "2:30 PM – 4:00 PM" in english and "14h30" not in english and "Informations pratiques" not in english
 
 
+def test_bilingual_halves_are_numbered_like_booklets(built):
+    """Each half is folded into its own booklet: the English one runs 2–7 inside, not 10–15."""
+    pages = [spaces(page.extract_text()) for page in PdfReader(str(built / "2026" / "invitation-bilingual.pdf")).pages]
+    footers = ("Rencontres de l’AICT · 8 et 9 juillet 2026 · Paris", "AICT Meeting · 8 and 9 July 2026 · Paris")
+    for half, footer in zip((pages[:8], pages[8:]), footers):
+        for number, text in enumerate(half[1:-1], start=2):
+            folio = re.search(rf"(\d+) {footer}|{footer} (\d+)", text)  # the number on the outer corner
+            assert folio and number == int(folio.group(1) or folio.group(2)), (number, text[-80:])
+
+
 def test_bilingual_is_pdf_only_with_both_titles(built):
     assert not (built / "2026" / "invitation-bilingual.docx").exists()
     meta = PdfReader(str(built / "2026" / "invitation-bilingual.pdf")).metadata
@@ -233,3 +243,97 @@ def test_skip_reason_names_what_is_missing():
     assert "no programme" in no_programme and "brochure texts" not in no_programme
     no_texts = doc.skip_reason(edition.model_copy(update={"brochure": None}))
     assert "no brochure texts" in no_texts and "programme" not in no_texts
+
+
+# --- the Word file as LibreOffice and Word lay it out ---------------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def twips_to_mm(value: str) -> float:
+    return int(value) / 56.69
+
+
+def test_docx_declares_word_2013_table_layout(built):
+    """In Word 2010 mode tables are pulled left by their cell margin: the cover panel and the INVITATION
+    tab drifted apart and the programme rows missed the day's band. Mode 15 places a table's edge itself."""
+    document = docx.Document(str(built / "2026" / "invitation-fr.docx"))
+    modes = [s.get(f"{W}val") for s in document.settings.element.iter(f"{W}compatSetting")
+             if s.get(f"{W}name") == "compatibilityMode"]
+    assert modes == ["15"]
+
+
+def test_docx_colour_blocks_stop_7mm_from_the_paper_edges(built):
+    document = docx.Document(str(built / "2026" / "invitation-fr.docx"))
+    front, back = document.sections[0], document.sections[-1]
+    panels = [t for t in document.tables if len(t.rows) == 1 and len(t.columns) == 1]
+    assert len(panels) == 2  # the navy panels of the front and back covers
+    for section, panel in zip((front, back), panels):  # the front is a right-hand page: its left margin
+        tblpr = panel._tbl.tblPr                        # is the inside one, as Word mirrors it
+        left = section.left_margin.mm + twips_to_mm(tblpr.find(f"{W}tblInd").get(f"{W}w"))
+        width = twips_to_mm(tblpr.find(f"{W}tblW").get(f"{W}w"))
+        assert round(left) == 7 and round(A5_MM[0] - left - width) == 7
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_docx_programme_tables_fill_the_text_width_with_room_for_the_times(built, lang):
+    document = docx.Document(str(built / "2026" / f"invitation-{lang}.docx"))
+    section = document.sections[0]
+    text_width = section.page_width.mm - section.left_margin.mm - section.right_margin.mm
+    for table in programme_tables(built / "2026" / f"invitation-{lang}.docx"):
+        tblpr = table._tbl.tblPr
+        assert tblpr.find(f"{W}tblInd") is None  # the edge on the margin
+        columns = [twips_to_mm(col.get(f"{W}w")) for col in table._tbl.tblGrid.iter(f"{W}gridCol")]
+        assert round(sum(columns)) == round(text_width)
+        assert round(columns[0]) >= 36  # "11:30 AM – 12:30 PM" and a clear gap
+
+
+def test_docx_superscripts_stay_lower_case_in_capitals(built):
+    """« 17e ÉDITION », not « 17E ÉDITION »: the cover's and the editorial's capitals spare the ordinal."""
+    document = docx.Document(str(built / "2026" / "invitation-fr.docx"))
+    cells = [p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    checked = 0
+    for paragraph in cells + document.paragraphs:
+        if paragraph.style.name not in ("Couverture – édition", "Éditorial – surtitre"):
+            continue
+        assert paragraph.style.font.all_caps
+        sups = [run for run in paragraph.runs if run.font.superscript]
+        assert [run.text for run in sups] == ["e"]
+        assert all(run.font.all_caps is False for run in sups)
+        checked += 1
+    assert checked == 2
+
+
+def test_docx_editorial_bold_is_navy(built):
+    document = docx.Document(str(built / "2026" / "invitation-en.docx"))
+    styles = ("Chapeau", "Éditorial", "Éditorial – nouvelle page")
+    editorial = [p for p in document.paragraphs if p.style.name in styles]
+    bold = [run for p in editorial for run in p.runs if run.bold]
+    assert any("multilateralism is facing unprecedented challenges" in run.text for run in bold)
+    for run in bold:
+        assert run.style.name == "Mise en valeur" and str(run.style.font.color.rgb) == "1D3461"
+    plain = [run for p in editorial for run in p.runs if not run.bold and run.text.strip()]
+    assert plain and all(run.style.name != "Mise en valeur" for run in plain)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_docx_welcome_and_breaks_are_set_back_in_grey(built, lang):
+    edition = load_edition(Project(ROOT), 2026).edition
+    minor = {str(getattr(s.title, lang)) for day in edition.programme for s in day.sessions
+             if s.kind.value in ("welcome", "break", "lunch")}
+    styles = {}
+    for table in programme_tables(built / "2026" / f"invitation-{lang}.docx"):
+        for row in table.rows:
+            first = row.cells[1].paragraphs[0]
+            styles[spaces(first.text)] = first.style.name
+    assert minor and {styles[spaces(title)] for title in minor} == {"Séance secondaire"}
+    assert {name for title, name in styles.items() if title not in {spaces(t) for t in minor}} == {"Séance"}
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_english_booklet_quotes_in_english(built, fmt):
+    """The theme, on the covers and over the editorial, takes the quotes of the programme: “…”."""
+    path = built / "2026" / f"invitation-en.{fmt}"
+    text = docx_text(path) if fmt == "docx" else pdf_text(path)
+    assert "«" not in text and "»" not in text
+    assert f"“{THEMES['en']}”" in normalize(text)

@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
+from word_invitation import schema_order, word_2013_layout
 from word_letter import association_footer, wordmark
 from wordkit import (
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, character_style, new_document,
@@ -25,8 +26,10 @@ PINK = RGBColor(0xF2, 0xB8, 0xBC)
 MARGINS = (20, 21, 22, 23)  # top, right, bottom, left (mm), as css/dossier.css
 TEXT_WIDTH = 210 - MARGINS[1] - MARGINS[3]
 TIME_WIDTH = 28
-#: Wingdings characters: an arrowhead (the seed's "Ø") and a small square
-ARROW, SQUARE = "\uf0d8", "\uf0a7"
+#: the navy band of the cover stops 7 mm short of the paper edges, as in the PDF
+BAND_INSET = 7
+#: bullets from Noto Sans (Wingdings is missing outside Windows): a triangular bullet, a bullet
+ARROW, BULLET = "\u2023", "\u2022"
 
 
 # --- styles -------------------------------------------------------------------------------
@@ -53,6 +56,11 @@ def heading_styles(doc):
         pf.line_spacing = 1.05
         pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
     border(doc.styles["Heading 1"], "left", size=24, color=str(RED), space=6)
+    # section titles on a shorter measure than the text (125 mm, as in the PDF): balanced lines;
+    # and never hyphenated, as in the PDF
+    doc.styles["Heading 1"].paragraph_format.right_indent = Mm(TEXT_WIDTH - 125)
+    for name in specs:
+        doc.styles[name].element.get_or_add_pPr().append(OxmlElement("w:suppressAutoHyphens"))
     day = doc.styles["Heading 2"]  # the days of the programme: white on a navy band
     day.font.color.rgb = WHITE
     ppr = day.element.get_or_add_pPr()
@@ -61,12 +69,16 @@ def heading_styles(doc):
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), "1D3461")
     ppr.append(shd)
-    for side in ("top", "left", "bottom", "right"):  # borders of the band's colour give it some padding
-        border(day, side, size=4, color="1D3461", space=2)
+    # borders of the band's colour pad it; Word draws them outside the indents, so the indents
+    # (padding + 0.5 pt of border) bring the band's edges back onto the margins, over the table below
+    for side, space in (("top", 2), ("left", 5), ("bottom", 2), ("right", 2)):
+        border(day, side, size=4, color="1D3461", space=space)
+    day.paragraph_format.left_indent = Pt(5.5)  # the day's name 2 mm in, over the times
+    day.paragraph_format.right_indent = Pt(2.5)
 
 
 def bullet_style(doc, name, char, bullet_size, indent, color=RED, **style_args):
-    """A paragraph style whose paragraphs are bulleted with a Wingdings ``char`` (a real Word list)."""
+    """A paragraph style whose paragraphs are bulleted with ``char`` in Noto Sans (a real Word list)."""
     numbering = doc.part.numbering_part.element
     abstract_id = 100 + len(numbering.findall(qn("w:abstractNum")))
     abstract = OxmlElement("w:abstractNum")
@@ -89,8 +101,7 @@ def bullet_style(doc, name, char, bullet_size, indent, color=RED, **style_args):
     rpr = OxmlElement("w:rPr")
     fonts = OxmlElement("w:rFonts")
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
-        fonts.set(qn(attr), "Wingdings")
-    fonts.set(qn("w:hint"), "default")
+        fonts.set(qn(attr), SANS)
     rpr.append(fonts)
     colour = OxmlElement("w:color")
     colour.set(qn("w:val"), str(color))
@@ -138,7 +149,7 @@ class Styles:
         self.highlight = paragraph_style(doc, "Texte mis en avant", bold=True, align=C, before=6, after=9, left=8)
         self.highlight.paragraph_format.right_indent = Mm(8)
         self.lead_in = paragraph_style(doc, "Introduction de liste", align=J, after=4, keep_next=True)
-        self.arrow = bullet_style(doc, "Liste à flèches", ARROW, 9, 6, align=J, after=3)
+        self.arrow = bullet_style(doc, "Liste à flèches", ARROW, 11, 6, align=J, after=3)
         self.pending = paragraph_style(doc, "Texte en attente", italic=True, color=GREY, align=L, before=4)
         self.more = paragraph_style(doc, "Pour plus d'informations", align=L, after=5)
         self.link = character_style(doc, "Lien", font=SANS, size=9, color=RGBColor(0x2C, 0x5A, 0xA0))
@@ -156,7 +167,7 @@ class Styles:
                                        after=0, line=1.1, align=L)
         self.session_minor = paragraph_style(doc, "Programme – séance secondaire", base="Programme – séance",
                                              font=SANS, size=9.5, bold=False, color=GREY)
-        self.parallel = bullet_style(doc, "Programme – atelier", SQUARE, 7, 4.5, font=SANS, size=9.5, after=0,
+        self.parallel = bullet_style(doc, "Programme – atelier", BULLET, 11, 4.5, font=SANS, size=9.5, after=0,
                                      line=1.1, align=L)
         self.parallel.paragraph_format.space_before = Pt(2)
         # figures
@@ -168,6 +179,8 @@ class Styles:
         # the "Pour en savoir plus…" sections are set a little smaller, as in the PDF
         self.about = paragraph_style(doc, "Texte « Pour en savoir plus »", base="Texte du dossier", font=SERIF,
                                      size=9.5)
+        self.about_more = paragraph_style(doc, "Pour plus d'informations « Pour en savoir plus »",
+                                          base="Pour plus d'informations", font=SERIF, size=9.5)
         # cover
         self.kicker = paragraph_style(doc, "Couverture – surtitre", font=SANS, size=10, bold=True, color=WHITE,
                                       caps=True, spacing=2.8, before=4, after=26, align=L)
@@ -178,6 +191,8 @@ class Styles:
         self.cover_theme = paragraph_style(doc, "Couverture – thème", size=15, italic=True, color=WHITE,
                                            after=14, line=1.1, align=L)
         border(self.cover_theme, "top", size=12, color=str(RED), space=10)
+        # two balanced lines: the theme on a shorter measure than the band, as in the PDF
+        self.cover_theme.paragraph_format.right_indent = Mm(40)
         self.cover_dates = paragraph_style(doc, "Couverture – dates", font=SANS, size=17, bold=True, color=NAVY,
                                            before=24, after=4, line=1.0, align=L)
         self.cover_venue = paragraph_style(doc, "Couverture – lieu", size=12, color=NAVY, after=0, align=L)
@@ -235,10 +250,23 @@ def cell_margins(table, top, right, bottom, left):
     table._tbl.tblPr.append(margins)
 
 
-def fixed_table(doc, rows, widths):
+def fixed_table(doc, rows, widths, indent=0):
+    """A table of fixed column widths whose left edge is ``indent`` mm from the text margin.
+
+    The template declares Word 2013's layout (word_2013_layout): the edge, not the
+    text of the first cell, is placed, in Word and in LibreOffice alike.
+    """
     table = doc.add_table(rows=rows, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
+    tblpr = table._tbl.tblPr
+    table_width = tblpr.find(qn("w:tblW"))
+    table_width.set(qn("w:w"), str(int(sum(widths) * 56.69)))
+    table_width.set(qn("w:type"), "dxa")
+    ind = OxmlElement("w:tblInd")
+    ind.set(qn("w:w"), str(int(indent * 56.69)))
+    ind.set(qn("w:type"), "dxa")
+    tblpr.append(ind)  # schema_order() puts it in its place
     for row in table.rows:
         for cell, width in zip(row.cells, widths):
             cell.width = Mm(width)
@@ -301,9 +329,10 @@ def cover(doc, s):
     wordmark(doc)
     # the band sits well under the wordmark, as on the PDF cover
     add(doc, "", paragraph_style(doc, "Espace de couverture", size=6, before=60, after=0, line=1.0))
-    band = fixed_table(doc, 1, [TEXT_WIDTH])
+    side = MARGINS[3] - BAND_INSET  # 16 mm: the text of the band stays on the page's margin
+    band = fixed_table(doc, 1, [210 - 2 * BAND_INSET], indent=-side)
     no_borders(band)
-    cell_margins(band, 10, 10, 6, 10)
+    cell_margins(band, 10, side, 6, side)
     cell = band.cell(0, 0)
     shade(cell, "1D3461")
     write(cell, "{{ fill(labels.dossier_kicker) }}", s.kicker)
@@ -321,9 +350,9 @@ def cover(doc, s):
     p.add_run("{{ edition.press_contact.name }}").bold = True
     p.add_run(", {{ edition.press_contact.role }}")
     p = add(doc, "{{ edition.press_contact.email }}", s.contact)
-    p.add_run("{% if edition.press_contact.phone %}")
     p.add_run(" · ", s.separator)
-    p.add_run("{{ edition.press_contact.phone }}{% endif %}")
+    # the contact's own line, or the association's switchboard
+    p.add_run("{{ edition.press_contact.phone or edition.association.phone }}")
     page_break(doc)
 
 
@@ -470,7 +499,7 @@ def about(doc, s):
     add(doc, "{{ fill_previous(labels.dossier_previous) }}", "Heading 1")
     add(doc, "{{ fill_previous(labels.dossier_previous_summary) }}", s.about)
     add(doc, "{%p if previous.results.proceedings %}")
-    p = add(doc, "{{ fill_previous(labels.dossier_previous_proceedings) }}", s.more)
+    p = add(doc, "{{ fill_previous(labels.dossier_previous_proceedings) }}", s.about_more)
     p.add_run().add_break()
     p.add_run("{{ previous.results.proceedings }}", s.link)
     add(doc, "{%p endif %}")
@@ -479,6 +508,7 @@ def about(doc, s):
 
 def build():
     doc = new_document(margins=MARGINS)
+    word_2013_layout(doc)
     section = doc.sections[0]
     section.footer_distance = Mm(10)
     styles = Styles(doc)
@@ -488,4 +518,5 @@ def build():
     programme(doc, styles)
     honour_cafes_partners(doc, styles)
     about(doc, styles)
+    schema_order(doc)
     return doc

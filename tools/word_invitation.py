@@ -7,11 +7,13 @@ brochure from Word's style gallery.
 """
 
 from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
+from eventdocs.documents.invitation import BOLD_STYLE_ID
 from wordkit import (
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, new_document, page_field,
     paragraph_style, shade,
@@ -27,6 +29,7 @@ NAVY_HEX, RED_HEX = str(NAVY), str(RED)
 PAGE = (148, 210)  # A5 portrait: an A4 sheet folded in two
 MARGINS = (15, 15, 19, 17)  # top, outside, bottom, inside (mirrored: the fold gets the wider margin)
 TEXT_WIDTH = PAGE[0] - MARGINS[1] - MARGINS[3]  # 116 mm
+TIME_WIDTH = 36  # the programme's time column: "11:30 AM – 12:30 PM" and a gap before the title
 BLEED_IN = 10  # colour blocks reach 7 mm from the paper edge, 10 mm beyond the inside margin
 COVER_WIDTH = TEXT_WIDTH + BLEED_IN + 8  # 134 mm: 7 mm from both edges of the paper
 
@@ -171,6 +174,74 @@ def mirror_margins(doc):
     settings.append(OxmlElement("w:mirrorMargins"))
 
 
+def word_2013_layout(doc):
+    """Declare the layout of Word 2013 and later (compatibilityMode 15) instead of Word 2010's.
+
+    In Word 2010 mode, Word and LibreOffice both pull every table left by its
+    cell margin (the text, not the edge, sits on the page margin), and they
+    disagree on which margin when cells have their own: boxes hung out of the
+    page. In mode 15 a table's edge sits exactly at the margin plus its indent
+    (w:tblInd) in Word and in LibreOffice alike, and Word opens the file
+    without "[Compatibility mode]".
+    """
+    settings = doc.settings.element
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        settings.append(compat)
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            break
+    else:
+        setting = OxmlElement("w:compatSetting")
+        setting.set(qn("w:name"), "compatibilityMode")
+        setting.set(qn("w:uri"), "http://schemas.microsoft.com/office/word")
+        compat.append(setting)
+    setting.set(qn("w:val"), "15")
+
+
+#: children of Word's property elements in the order the schema (ECMA-376) requires; the helpers
+#: above append where it is handy, and Word may call a file with misordered properties corrupt
+SCHEMA_ORDER = {
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+             "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
+            "hideMark",
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+           "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+           "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+           "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+           "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath",
+    "pBdr": "top left bottom right between bar",
+    "tblCellMar": "top start left bottom end right",
+    "tcMar": "top start left bottom end right",
+    "tcBorders": "top start left bottom end right insideH insideV tl2br tr2bl",
+}
+
+
+def schema_order(doc):
+    """Sort the children of every table, cell, paragraph and run property element (and of their
+    borders and margins) as the schema wants them; of a property set twice (a table's width), the
+    last one set is kept."""
+    roots = [doc.element, doc.styles.element, doc.part.numbering_part.element]
+    roots += [rel.target_part.element for rel in doc.part.rels.values()
+              if rel.reltype.endswith(("/header", "/footer"))]
+    for name, order in SCHEMA_ORDER.items():
+        rank = {qn(f"w:{tag}"): i for i, tag in enumerate(order.split())}
+        for root in roots:
+            for props in root.iter(qn(f"w:{name}")):
+                children = list(props)
+                if name in ("tblPr", "tcPr"):
+                    last = {child.tag: child for child in children}
+                    children = [child for child in children if last[child.tag] is child]
+                for child in list(props):
+                    props.remove(child)
+                for child in sorted(children, key=lambda child: rank.get(child.tag, len(rank))):
+                    props.append(child)
+
+
 # --- the styles ----------------------------------------------------------------------------------
 
 
@@ -195,6 +266,8 @@ def styles(doc):
     invitation.paragraph_format.right_indent = Mm(TEXT_WIDTH - 50)
     invitation.paragraph_format.first_line_indent = Mm(11)
     paragraph_shading(invitation, RED_HEX)
+    for side in ("top", "bottom"):  # no side borders: they would push the tab past the panel's edge
+        border(invitation, side, size=4, color=RED_HEX, space=6)
     style("Couverture – dates", font=SANS, size=11.5, bold=True, color=NAVY, after=1, line=1.1, align=left)
     style("Couverture – lieu", font=SANS, size=9, color=GREY, after=14, align=left)
     style("Soutiens – titre", font=SANS, size=6.5, bold=True, color=GREY, caps=True, spacing=1.0, after=4,
@@ -231,6 +304,8 @@ def styles(doc):
     next_day.paragraph_format.page_break_before = True
     style("Horaire", font=SANS, size=8.3, bold=True, color=RED, after=0, line=1.1, align=left)
     style("Séance", font=SANS, size=8.8, bold=True, color=NAVY, after=0, line=1.15, align=left)
+    # welcome, breaks and lunch: set back in grey, as in the PDF
+    style("Séance secondaire", base="Séance", font=SANS, size=8.8, bold=False, color=GREY)
     style("Séance parallèle", font=SERIF, size=8.3, before=3, after=0, line=1.1, left=3.2, hanging=3.2,
           align=left).paragraph_format.tab_stops.add_tab_stop(Mm(3.2))
     # formats
@@ -249,6 +324,7 @@ def styles(doc):
     access.paragraph_format.tab_stops.add_tab_stop(Mm(21))
     register = style("Inscription", font=SANS, size=9, color=_rgb(WHITE), before=6, after=0, left=2, align=left)
     padded_box(register, NAVY_HEX, 5)
+    register.paragraph_format.right_indent = Mm(2)  # the padding (5 pt) is drawn outside the indents
     style("Inscription – date", base="Inscription", font=SANS, size=14, bold=True, color=_rgb(WHITE), before=0,
           after=10)
     style("Texte", after=5, align=left)
@@ -265,6 +341,11 @@ def styles(doc):
     address = style("Adresse de l'association", font=SANS, size=7.5, color=GREY, after=0, line=1.25, align=left)
     border(address, "top", size=4, color=RULE, space=6)
     # running footer
+    # bold in the texts (word_runs in eventdocs/documents/invitation.py): navy, as in the PDF
+    emphasis = doc.styles.add_style("Mise en valeur", WD_STYLE_TYPE.CHARACTER)
+    emphasis.font.bold = True
+    emphasis.font.color.rgb = NAVY
+    assert emphasis.style_id == BOLD_STYLE_ID, emphasis.style_id
     footer = style("Pied de page", font=SANS, size=6.5, color=GREY, after=0, align=WD_ALIGN_PARAGRAPH.LEFT)
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH / 2), alignment=1)
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), alignment=2)
@@ -305,7 +386,7 @@ def cover(doc):
     square(mark, side=7)
     mark.add_run(" {{ %s.name|lower }}" % A)
     fill_cell(cell, [
-        ("{{ ordinal }} {{ labels.invitation_edition }}", "Couverture – édition"),
+        ("{{r word_runs(ordinal) }} {{ labels.invitation_edition }}", "Couverture – édition"),
         ("{{ edition.name }}", "Couverture – nom"),
         ("", "Couverture – filet"),
         ("{{ quoted_theme }}", "Couverture – thème"),
@@ -354,16 +435,17 @@ def partners(doc):
 
 
 def editorial(doc):
-    add(doc, "{% if " + B + ".heading %}{{ " + B + ".heading }}{% endif %}", "Éditorial – surtitre")
+    # {{r word_runs(x) }}: bold in navy and superscripts in lower case, as in the PDF
+    add(doc, "{% if " + B + ".heading %}{{r word_runs(" + B + ".heading) }}{% endif %}", "Éditorial – surtitre")
     add(doc, "{{ quoted_theme }}", "Éditorial – thème")
     add(doc, "", "Éditorial – filet")
-    add(doc, "{{ %s.editorial|first }}" % B, "Chapeau")
+    add(doc, "{{r word_runs(%s.editorial|first) }}" % B, "Chapeau")
     # the rest of the editorial faces its opening, as in the PDF
     add(doc, "{%p for paragraph in " + B + ".editorial[1:] %}")
     add(doc, "{%p if loop.first %}")
-    add(doc, "{{ paragraph }}", "Éditorial – nouvelle page")
+    add(doc, "{{r word_runs(paragraph) }}", "Éditorial – nouvelle page")
     add(doc, "{%p else %}")
-    add(doc, "{{ paragraph }}", "Éditorial")
+    add(doc, "{{r word_runs(paragraph) }}", "Éditorial")
     add(doc, "{%p endif %}")
     add(doc, "{%p endfor %}")
     add(doc, "{{ edition.president.name }}", "Signature")
@@ -384,7 +466,7 @@ def programme(doc):
     add(doc, "{%p endif %}")
     table = doc.add_table(rows=3, cols=2)
     no_table_borders(table)
-    table_layout(table, [33, TEXT_WIDTH - 33])
+    table_layout(table, [TIME_WIDTH, TEXT_WIDTH - TIME_WIDTH])
     table.rows[0].cells[0].paragraphs[0].add_run("{%tr for session in day.sessions %}")
     table.rows[2].cells[0].paragraphs[0].add_run("{%tr endfor %}")
     row = table.rows[1]
@@ -397,7 +479,11 @@ def programme(doc):
         cell_borders(cell, bottom=("single", 4, RULE))
     fill_cell(time_cell, [(background + "{{ session|time_range }}", "Horaire")])
     fill_cell(what_cell, [
-        (background + "{{ session.title }}", "Séance"),
+        (background + "{%p if session.kind in ['welcome', 'break', 'lunch'] %}", None),
+        ("{{ session.title }}", "Séance secondaire"),
+        ("{%p else %}", None),
+        ("{{ session.title }}", "Séance"),
+        ("{%p endif %}", None),
         ("{%p for item in session.parallel %}", None),
     ])
     item = what_cell.add_paragraph(style="Séance parallèle")
@@ -472,6 +558,9 @@ def useful_information(doc):
 def back_cover(doc):
     """Its own section: no running footer on the last page."""
     section = doc.add_section(WD_SECTION.EVEN_PAGE)
+    # equal side margins: the panel sits 7 mm from the paper edge whether or not the word
+    # processor mirrors the margins of this section (LibreOffice does not, Word does)
+    section.left_margin = section.right_margin = Mm(MARGINS[1])
     for footer in (section.footer, section.even_page_footer, section.first_page_footer):
         footer.is_linked_to_previous = False
     panel = doc.add_table(rows=1, cols=1)
@@ -512,6 +601,7 @@ def back_cover(doc):
 
 def build():
     doc = new_document(margins=MARGINS, size=PAGE)
+    word_2013_layout(doc)
     mirror_margins(doc)
     doc.settings.odd_and_even_pages_header_footer = True
     section = doc.sections[0]
@@ -524,4 +614,5 @@ def build():
     event_formats(doc)
     useful_information(doc)
     back_cover(doc)
+    schema_order(doc)
     return doc

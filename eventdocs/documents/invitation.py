@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
+
+from docxtpl import RichText
 
 from .. import formats
 from ..localize import View, localize
@@ -12,6 +15,8 @@ from . import DocumentType
 
 #: the languages of the bilingual booklet, in the order of its halves
 HALVES = ("fr", "en")
+#: id of the character style « Mise en valeur » of templates/invitation.docx (bold, navy)
+BOLD_STYLE_ID = "Miseenvaleur"
 
 
 class InvitationDocument(DocumentType):
@@ -50,6 +55,7 @@ class InvitationDocument(DocumentType):
             ctx.update(ctx["booklets"][0])  # the Word template reads {{ ordinal }}, {{ quoted_theme }}…
         ctx["labels_in"] = labels_in
         ctx["short_url"] = short_url
+        ctx["word_runs"] = word_runs
         return ctx
 
 
@@ -72,11 +78,12 @@ def address(place: View, lang: str) -> Text:
 
 
 def quoted(text: Text, lang: str) -> Text:
-    """The theme between guillemets: with no-break spaces inside in French, none in English."""
+    """The theme between the language's quotes: « … » with no-break spaces in French, “…” in English
+    (as text.typography quotes the texts of the YAML)."""
     if not isinstance(text, Text):  # an untranslated text: printing it reports the missing entry
         return text
-    space = NBSP if lang == "fr" else ""
-    return Text(f"«{space}{text.markup}{space}»")
+    opening, closing = (f"«{NBSP}", f"{NBSP}»") if lang == "fr" else ("“", "”")
+    return Text(f"{opening}{text.markup}{closing}")
 
 
 def labels_in(labels: dict[str, Text], lang: str) -> dict[str, Text]:
@@ -92,6 +99,33 @@ def labels_in(labels: dict[str, Text], lang: str) -> dict[str, Text]:
     if lang == "en":
         return english
     return {key: text for key, text in labels.items() if not key.endswith("_en")}
+
+
+def word_runs(text: Text) -> RichText | Text:
+    """A text as Word runs, for ``{{r word_runs(x) }}`` where ``{{ x }}`` would lose the PDF's look.
+
+    Bold takes the template's character style « Mise en valeur » (navy, as the
+    PDF's editorial) and stays bold if the officer deletes the style; a
+    superscript keeps its lower case in a paragraph set in capitals
+    (« 17e ÉDITION », not « 17E ») — ``{{ x }}`` copies the paragraph's capitals
+    onto every run.
+    """
+    if not isinstance(text, Text):  # an untranslated text: printing it reports the missing entry
+        return text
+    rich = RichText()
+    for run in text.runs:
+        if run.br:
+            rich.xml += "<w:r><w:br/></w:r>"
+            continue
+        # w:rPr children in the schema's order: rStyle, b, i, caps, vertAlign
+        properties = "".join((
+            f'<w:rStyle w:val="{BOLD_STYLE_ID}"/><w:b/>' if run.bold else "",
+            "<w:i/>" if run.italic else "",
+            '<w:caps w:val="0"/><w:vertAlign w:val="superscript"/>' if run.sup else "",
+        ))
+        rpr = f"<w:rPr>{properties}</w:rPr>" if properties else ""
+        rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
+    return rich
 
 
 def short_url(url: str) -> str:
