@@ -13,6 +13,7 @@ from docx.shared import RGBColor
 
 from word_letter import wordmark
 from wordkit import (
+    cell_paragraph,
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, add, border, character_style, new_document, page_field,
     paragraph_style, shade,
 )
@@ -72,15 +73,6 @@ def keep_rows_together(table):
     for row in table.rows:
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
-
-
-def cell_paragraph(cell, text, style, first=False):
-    """Write into the cell's own first paragraph, or add one."""
-    p = cell.paragraphs[0] if first else cell.add_paragraph()
-    p.style = style
-    if text:
-        p.add_run(text)
-    return p
 
 
 def masthead(doc):

@@ -14,9 +14,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
-from word_invitation import schema_order, word_2013_layout
 from word_letter import association_footer, wordmark
 from wordkit import (
+    cell_paragraph, schema_order, word_2013_layout,
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, character_style, new_document,
     page_field, paragraph_style, set_font, shade,
 )
@@ -280,14 +280,6 @@ def cant_split(row):
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def write(cell, text, style, first=True):
-    p = cell.paragraphs[0] if first else cell.add_paragraph()
-    p.style = style
-    if text:
-        p.add_run(text)
-    return p
-
-
 def page_break(doc):
     add(doc).add_run().add_break(WD_BREAK.PAGE)
 
@@ -335,10 +327,10 @@ def cover(doc, s):
     cell_margins(band, 10, side, 6, side)
     cell = band.cell(0, 0)
     shade(cell, "1D3461")
-    write(cell, "{{ fill(labels.dossier_kicker) }}", s.kicker)
-    write(cell, "{{ fill(labels.dossier_edition) }}", s.cover_edition, first=False)
-    write(cell, "{{ edition.name }}", s.cover_name, first=False)
-    write(cell, "«\u00a0{{ edition.theme }}\u00a0»", s.cover_theme, first=False)
+    cell_paragraph(cell, "{{ fill(labels.dossier_kicker) }}", s.kicker, first=True)
+    cell_paragraph(cell, "{{ fill(labels.dossier_edition) }}", s.cover_edition)
+    cell_paragraph(cell, "{{ edition.name }}", s.cover_name)
+    cell_paragraph(cell, "«\u00a0{{ edition.theme }}\u00a0»", s.cover_theme)
     add(doc, "{{ edition.dates|date_span|capfirst }}", s.cover_dates)
     add(doc, "{{ edition.venue.name }}", s.cover_venue)
     add(doc, "{{ venue_address }}", s.cover_address)
@@ -392,25 +384,25 @@ def programme(doc, s):
     cell_margins(table, 1.6, 1, 1.8, 2)
     minor = "session.kind in ('welcome', 'break', 'lunch')"
     for cell, text in zip(table.rows[0].cells, ("{%tr for session in day.sessions %}", "")):
-        write(cell, text, s.time)
+        cell_paragraph(cell, text, s.time, first=True)
     time, what = table.rows[1].cells
     cant_split(table.rows[1])
-    write(time, f"{{%p if {minor} %}}", s.time)
-    write(time, "{{ session|time_range }}", s.time_minor, first=False)
-    write(time, "{%p else %}", s.time, first=False)
-    write(time, "{{ session|time_range }}", s.time, first=False)
-    write(time, "{%p endif %}", s.time, first=False)
-    write(what, f"{{%p if {minor} %}}", s.session)
-    write(what, "{{ session.title }}", s.session_minor, first=False)
-    write(what, "{%p else %}", s.session, first=False)
-    write(what, "{{ session.title }}", s.session, first=False)
-    write(what, "{%p endif %}", s.session, first=False)
-    write(what, "{%p for item in session.parallel %}", s.parallel, first=False)
-    p = write(what, "{{ item.title }}", s.parallel, first=False)
+    cell_paragraph(time, f"{{%p if {minor} %}}", s.time, first=True)
+    cell_paragraph(time, "{{ session|time_range }}", s.time_minor)
+    cell_paragraph(time, "{%p else %}", s.time)
+    cell_paragraph(time, "{{ session|time_range }}", s.time)
+    cell_paragraph(time, "{%p endif %}", s.time)
+    cell_paragraph(what, f"{{%p if {minor} %}}", s.session, first=True)
+    cell_paragraph(what, "{{ session.title }}", s.session_minor)
+    cell_paragraph(what, "{%p else %}", s.session)
+    cell_paragraph(what, "{{ session.title }}", s.session)
+    cell_paragraph(what, "{%p endif %}", s.session)
+    cell_paragraph(what, "{%p for item in session.parallel %}", s.parallel)
+    p = cell_paragraph(what, "{{ item.title }}", s.parallel)
     p.add_run("{% if item.note %} {{ item.note }}{% endif %}").font.color.rgb = GREY
-    write(what, "{%p endfor %}", s.parallel, first=False)
+    cell_paragraph(what, "{%p endfor %}", s.parallel)
     for cell, text in zip(table.rows[2].cells, ("{%tr endfor %}", "")):
-        write(cell, text, s.time)
+        cell_paragraph(cell, text, s.time, first=True)
     add(doc, "{%p endfor %}")
 
 
@@ -480,10 +472,10 @@ def figures(doc, s):
             top.set(qn(attr), value)
         borders.append(top)
         tcpr.append(borders)
-        write(cell, f"{{{{ edition.statistics.{key}|number }}}}", s.figure).paragraph_format.keep_with_next = True
-        write(cell, f"{{{{ fill(labels.dossier_stat_{key}) }}}}", s.figure_caption, first=False)
+        cell_paragraph(cell, f"{{{{ edition.statistics.{key}|number }}}}", s.figure, first=True).paragraph_format.keep_with_next = True
+        cell_paragraph(cell, f"{{{{ fill(labels.dossier_stat_{key}) }}}}", s.figure_caption)
     for i in range(1, len(cells), 2):
-        write(cells[i], "", s.figure_caption)
+        cell_paragraph(cells[i], "", s.figure_caption, first=True)
     # a little air between the figures and the text
     add(doc, "", paragraph_style(doc, "Espace sous les chiffres", size=4, after=0, line=1.0, keep_next=True))
 

@@ -183,8 +183,88 @@ def page_field(paragraph, instr="PAGE"):
     return run
 
 
+def cell_paragraph(cell, text, style, first=False):
+    """Write into the cell's own first paragraph (``first=True``), or add a paragraph to the cell."""
+    p = cell.paragraphs[0] if first else cell.add_paragraph()
+    p.style = style
+    if text:
+        p.add_run(text)
+    return p
+
+
+def word_2013_layout(doc):
+    """Declare the layout of Word 2013 and later (compatibilityMode 15) instead of Word 2010's.
+
+    In Word 2010 mode, Word and LibreOffice both pull every table left by its
+    cell margin (the text, not the edge, sits on the page margin), and they
+    disagree on which margin when cells have their own: boxes hung out of the
+    page. In mode 15 a table's edge sits exactly at the margin plus its indent
+    (w:tblInd) in Word and in LibreOffice alike, and Word opens the file
+    without "[Compatibility mode]".
+    """
+    settings = doc.settings.element
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        settings.append(compat)
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            break
+    else:
+        setting = OxmlElement("w:compatSetting")
+        setting.set(qn("w:name"), "compatibilityMode")
+        setting.set(qn("w:uri"), "http://schemas.microsoft.com/office/word")
+        compat.append(setting)
+    setting.set(qn("w:val"), "15")
+
+
+#: children of Word's property elements in the order the schema (ECMA-376) requires; the helpers
+#: above append where it is handy, and Word may call a file with misordered properties corrupt
+SCHEMA_ORDER = {
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+             "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
+            "hideMark",
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+           "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+           "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+           "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+           "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath",
+    "pBdr": "top left bottom right between bar",
+    "tblCellMar": "top start left bottom end right",
+    "tcMar": "top start left bottom end right",
+    "tcBorders": "top start left bottom end right insideH insideV tl2br tr2bl",
+}
+
+
+def schema_order(doc):
+    """Sort the children of every table, cell, paragraph and run property element (and of their
+    borders and margins) as the schema wants them; of a property set twice (a table's width), the
+    last one set is kept."""
+    roots = [doc.element, doc.styles.element, doc.part.numbering_part.element]
+    roots += [rel.target_part.element for rel in doc.part.rels.values()
+              if rel.reltype.endswith(("/header", "/footer"))]
+    for name, order in SCHEMA_ORDER.items():
+        rank = {qn(f"w:{tag}"): i for i, tag in enumerate(order.split())}
+        for root in roots:
+            for props in root.iter(qn(f"w:{name}")):
+                children = list(props)
+                if name in ("tblPr", "tcPr"):
+                    last = {child.tag: child for child in children}
+                    children = [child for child in children if last[child.tag] is child]
+                for child in list(props):
+                    props.remove(child)
+                for child in sorted(children, key=lambda child: rank.get(child.tag, len(rank))):
+                    props.append(child)
+
+
+# --- the styles ----------------------------------------------------------------------------------
+
+
 __all__ = [
     "new_document", "paragraph_style", "character_style", "add", "frame", "border", "shade",
-    "page_field", "tab_stop_right", "NAVY", "RED", "GREY", "SERIF", "SANS", "WD_ALIGN_PARAGRAPH",
+    "page_field", "tab_stop_right", "cell_paragraph", "word_2013_layout", "schema_order", "NAVY", "RED", "GREY", "SERIF", "SANS", "WD_ALIGN_PARAGRAPH",
     "WD_SECTION", "Mm", "Pt",
 ]

@@ -55,11 +55,13 @@ class DocumentType:
         return f"{self.id}.docx"
 
     def skip_reason(self, edition: Edition) -> str | None:
-        """Why this edition has no such document, or None when it has one."""
-        for field in self.needs:
-            if getattr(edition, field) is None:
-                return self.skip_reasons.get(field, f"the edition has no '{field}' section")
-        return None
+        """Why this edition has no such document (every missing part named), or None when it has one."""
+        missing = [
+            self.skip_reasons.get(field, f"the edition has no '{field}' section")
+            for field in self.needs
+            if not getattr(edition, field)
+        ]
+        return "; ".join(missing) or None
 
     def formats_for(self, lang: str) -> tuple[str, ...]:
         """The files made in ``lang`` (a bilingual edition may be PDF only)."""

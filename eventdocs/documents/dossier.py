@@ -23,14 +23,6 @@ class DossierDocument(DocumentType):
         "expected": "no 'expected:' figures (participants, authorities, delegations)",
     }
 
-    def skip_reason(self, edition: Edition) -> str | None:
-        """Every missing part is named, so that one message says all there is to add."""
-        missing = [self.skip_reasons[field] for field in self.needs if not getattr(edition, field)]
-        if not missing:
-            return None
-        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
-        return f"the edition has {listed}: the press dossier prints them"
-
     def context(self, edition: Edition, lang: str, previous: Edition | None = None, **extra: Any) -> dict[str, Any]:
         ctx = super().context(edition, lang, previous=previous, **extra)
         # the street is a plain field: the placeholder gives it French typography (d’Iéna)

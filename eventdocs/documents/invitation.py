@@ -32,13 +32,6 @@ class InvitationDocument(DocumentType):
         "programme": "no programme ('programme:' with the days and their sessions)",
     }
 
-    def skip_reason(self, edition: Edition) -> str | None:
-        """Both the brochure texts and the programme are needed; name every one missing."""
-        missing = [self.skip_reasons[field] for field in self.needs if not getattr(edition, field)]
-        if not missing:
-            return None
-        return "the edition has " + " and ".join(missing) + ", so there is no invitation brochure"
-
     def formats_for(self, lang: str) -> tuple[str, ...]:
         """The bilingual booklet exists only as a PDF (a print file, nobody edits it)."""
         return ("pdf",) if lang == "bilingual" else self.formats
