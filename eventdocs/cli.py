@@ -3,6 +3,7 @@
     python generate.py build 2026
     python generate.py check 2026
     python generate.py build --all --only letter --lang fr --output /tmp/out
+    python generate.py merge 2026 invites.xlsx
 """
 
 from __future__ import annotations
@@ -58,6 +59,29 @@ An existing file is never overwritten.
 """
 
 
+MERGE_HELP = """\
+Write the president's letter for every recipient of a spreadsheet (mail merge) to
+OUTPUT/<year>/letters/: one DOCX and one PDF per recipient (0012-dupont-marie.pdf, numbered
+by spreadsheet row), letters-<year>-fr.pdf and letters-<year>-en.pdf with every letter of a
+language for printing (each letter starts on a right-hand page), and merge-report.csv.
+
+The spreadsheet (.xlsx, or .csv as Excel saves it) has one recipient per row and these
+column headers in its first row (case and accents do not matter; English names work too):
+  civilité, prénom, nom, adresse 1, code postal, ville           required
+  fonction, collectivité/organisation, adresse 2, adresse 3, pays,
+  e-mail, langue (fr or en; fr when empty), formule d'appel      optional
+The salutation comes from civilité and fonction by protocol (editions/protocole.yaml:
+« Madame la Maire », « Monsieur l'Ambassadeur »...) unless « formule d'appel » gives one.
+A bad row is reported with its number and skipped; the others are still written.
+Running again only redoes the letters whose data or templates changed.
+
+examples:
+  python generate.py merge 2026 invites.xlsx
+  python generate.py merge 2026 invites.xlsx --sheet "Ambassades" --strict
+  python generate.py merge 2026 invites.csv --output ~/Bureau/raict
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -87,6 +111,15 @@ def parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new", help="start next year's edition file from the latest one",
                        description=NEW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     n.add_argument("year", type=_year, metavar="YEAR")
+
+    m = sub.add_parser("merge", help="write the president's letter for every recipient of a spreadsheet",
+                       description=MERGE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    m.add_argument("year", type=_year, metavar="YEAR", help="edition whose letter is sent, e.g. 2026")
+    m.add_argument("spreadsheet", type=Path, metavar="SPREADSHEET", help="recipients: .xlsx or .csv")
+    m.add_argument("--sheet", metavar="NAME", help="sheet of the workbook to read (default: the first one)")
+    m.add_argument("--strict", action="store_true",
+                   help="any bad row stops the merge before anything is written (default: report it, go on)")
+    m.add_argument("--output", type=Path, metavar="DIR", help="write here instead of output/")
     return p
 
 
@@ -112,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args, project)
         if args.command == "new":
             return _new(args, project)
+        if args.command == "merge":
+            return _merge(args, project)
         return _check(args, project)
     except PipelineError as exc:
-        print(f"Error: {len(exc.problems)} problem(s), nothing was written." if args.command == "build"
+        print(f"Error: {len(exc.problems)} problem(s), nothing was written." if args.command in ("build", "merge")
               else f"{len(exc.problems)} problem(s) found:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
@@ -164,6 +199,43 @@ def _new(args, project: Project) -> int:
     print(f"wrote {_shown(path)}")
     print(f"Next: write the texts marked [À RÉÉCRIRE], then run 'python generate.py check {args.year}'.")
     return 0
+
+
+def _merge(args, project: Project) -> int:
+    from .merge import merge
+
+    output_dir = (args.output or project.root / "output").resolve()
+    result = merge(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, strict=args.strict,
+                   progress=_merge_progress)
+    letters = result.written + result.unchanged
+    languages = ", ".join(f"{sum(1 for l in letters if l.recipient.lang == lang)} {lang}"
+                          for lang in ("fr", "en") if any(l.recipient.lang == lang for l in letters))
+    print(f"Mail merge of {result.source} into {_shown(result.folder)}")
+    print(f"  {len(letters)} letter(s) ({languages}): {len(result.written)} written, "
+          f"{len(result.unchanged)} unchanged (same data and templates as last time)")
+    for path, pages, rewritten in result.combined:
+        print(f"  {'wrote    ' if rewritten else 'unchanged'} {path.name} ({f'{pages} pages, ' if pages else ''}"
+              "for printing)")
+    for path in result.removed:
+        print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
+    if result.rejected:
+        print(f"  {len(result.rejected)} row(s) rejected, no letter for them:")
+        for r in result.rejected[:MAX_REJECTED_SHOWN]:
+            print(f"    row {r.row} ({r.who}): {r.reason}")
+        if len(result.rejected) > MAX_REJECTED_SHOWN:
+            print(f"    … and {len(result.rejected) - MAX_REJECTED_SHOWN} more")
+    print(f"  report: {_shown(result.report)} (one line per row)")
+    return 0
+
+
+#: rejected rows listed on screen (all of them are in merge-report.csv)
+MAX_REJECTED_SHOWN = 12
+
+
+def _merge_progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Letters", unit="letter", file=sys.stderr, leave=False, disable=None)
 
 
 def _shown(path: Path) -> str:

@@ -44,6 +44,16 @@ def wordmark(doc):
     add(doc, "{{ edition.association.tagline }}", tagline)
 
 
+def name_fallback_fonts(doc):
+    """Names of other scripts in the mail merge (محمد, 山田太郎): Word takes Arabic letters from the
+    complex-script font and Japanese ones from the East Asian font of a run's style."""
+    for style in doc.styles:
+        fonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+        if fonts is not None:
+            fonts.set(qn("w:cs"), "Noto Sans Arabic")
+            fonts.set(qn("w:eastAsia"), "IPAexGothic")
+
+
 def build():
     doc = new_document(margins=(18, 20, 32, 25))
     section = doc.sections[0]
@@ -93,4 +103,5 @@ def build():
     add(doc, "{%p for title in edition.president.titles %}")
     add(doc, "{{ title }}", titles)
     add(doc, "{%p endfor %}")
+    name_fallback_fonts(doc)
     return doc

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import formats
 from ..model import Edition
-from ..text import Text, escape_markup
+from ..text import Text, escape_markup, typography
 from . import DocumentType
 
 
@@ -19,14 +19,27 @@ class LetterDocument(DocumentType):
     needs = ("letter",)
     skip_reasons = {"letter": "the edition has no 'letter' section (no invitation letter was written)"}
 
-    def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
-        ctx = super().context(edition, lang, **extra)
+    def context(
+        self,
+        edition: Edition,
+        lang: str,
+        salutation: str | None = None,
+        recipient: Sequence[str] = (),
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """``recipient`` (address lines) and ``salutation`` are plain text from the mail merge.
+
+        Without them the letter is addressed to nobody in particular, with the
+        edition's generic salutation; the salutation also fills ``{salutation}``
+        in the closing formula.
+        """
+        markup = escape_markup(salutation) if salutation else None
+        ctx = super().context(edition, lang, salutation=markup, **extra)
         letter = edition.letter
         date = formats.plain_date(letter.date, lang)
         place = escape_markup(letter.place)
         ctx["place_date"] = Text(f"{place}, le {date}" if lang == "fr" else f"{place}, {date}")
-        recipient = ctx.setdefault("recipient", [])
+        ctx["recipient"] = list(recipient)
         ctx["recipient_block"] = Text("\n".join(escape_markup(line) for line in recipient))
-        if not ctx.get("salutation"):
-            ctx["salutation"] = ctx["edition"].letter.salutation
+        ctx["salutation"] = Text(typography(markup, lang)) if markup else ctx["edition"].letter.salutation
         return ctx

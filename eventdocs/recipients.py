@@ -1,0 +1,518 @@
+"""The recipients of a mail merge, read from the officer's spreadsheet and checked row by row.
+
+``read_recipients`` is the whole story: read the table (XLSX, or CSV as Excel
+writes it) → find the columns from their headers (French or English, case,
+accents and spacing ignored) → check each row → build its postal address
+block and its salutation (from the protocol table, editions/protocole.yaml).
+
+A row that cannot make a good letter (no name, unknown civilité, a formula
+instead of text...) is not an error of the whole file: it is kept aside as a
+``Rejected`` row with its number and the reason, and the other rows go on.
+Only a file that cannot be used at all raises ``RecipientsError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import EditionError, Problem, RecipientsError
+from .load import SourceMap, read_yaml
+
+PROTOCOL_FILE = "protocole.yaml"
+
+#: La Poste (NF Z10-011): an address block has at most 6 lines of at most 38 characters
+MAX_LINES, MAX_LINE_LENGTH = 6, 38
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column the merge reads: its key, the header shown to the officer, and its aliases."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...]
+    required: bool = False
+
+
+COLUMNS = (
+    Column("title", "civilité", ("civilite", "civ", "title", "civility", "honorific"), required=True),
+    Column("first_name", "prénom", ("prenom", "firstname", "givenname", "forename"), required=True),
+    Column("last_name", "nom", ("nom", "nomdefamille", "lastname", "surname", "familyname", "name"), required=True),
+    Column("function", "fonction", ("fonction", "qualite", "function", "position", "jobtitle", "role")),
+    Column("organisation", "collectivité/organisation",
+           ("collectivite", "organisation", "collectiviteorganisation", "organisme", "structure", "institution",
+            "organization", "authority", "localauthority")),
+    Column("address1", "adresse 1", ("adresse1", "adresse", "address1", "address", "addressline1", "street"),
+           required=True),
+    Column("address2", "adresse 2", ("adresse2", "complementdadresse", "address2", "addressline2")),
+    Column("address3", "adresse 3", ("adresse3", "address3", "addressline3")),
+    Column("postcode", "code postal", ("codepostal", "cp", "postalcode", "postcode", "zip", "zipcode"), required=True),
+    Column("city", "ville", ("ville", "commune", "localite", "city", "town"), required=True),
+    Column("country", "pays", ("pays", "country")),
+    Column("email", "e-mail", ("email", "courriel", "mail", "adresseemail", "adresseelectronique", "emailaddress")),
+    Column("lang", "langue", ("langue", "language", "lang")),
+    Column("salutation", "formule d'appel", ("formuledappel", "formule", "appel", "salutation")),
+)
+COLUMN_HEADERS = {c.key: c.header for c in COLUMNS}
+
+LANGUAGE_WORDS = {
+    "fr": {"", "fr", "fra", "francais", "french", "f"},
+    "en": {"en", "eng", "anglais", "english", "gb", "uk", "e"},
+}
+FRANCE = {"", "france", "fr", "fra", "francemetropolitaine", "guadeloupe", "martinique", "guyane", "reunion",
+          "lareunion", "mayotte"}
+EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}$")
+#: characters an XML document (DOCX) cannot hold, and other controls a printed letter has no use for
+#: the civilité in the address block: in full in French, British style in English
+TITLE_WORDS = {"fr": {"madame": "Madame", "monsieur": "Monsieur"}, "en": {"madame": "Ms", "monsieur": "Mr"}}
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person a letter is written to, checked and ready to print."""
+
+    row: int
+    title: str  # "madame", "monsieur" or "" (unknown: generic salutation)
+    first_name: str
+    last_name: str
+    lang: str
+    salutation: str | None  # None: the edition's generic salutation
+    address: tuple[str, ...]  # the lines in the envelope window
+    email: str = ""
+    #: name and postal address compared loosely: two rows with the same identity are one person
+    identity: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row of the spreadsheet that makes no letter, and why."""
+
+    row: int
+    who: str
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass
+class RecipientList:
+    """What a spreadsheet gives: the good rows, the rejected ones, and where it came from."""
+
+    source: str  # "invites.xlsx" or "invites.xlsx (sheet Invités)"
+    recipients: list[Recipient] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def problems(self, display: str) -> list[Problem]:
+        """Every rejected row as a problem (for --strict)."""
+        return [Problem(f"row {r.row} ({r.who}): {r.reason}", file=display) for r in self.rejected]
+
+
+# --- the protocol table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Salutations by civilité and function, from editions/protocole.yaml."""
+
+    titles: dict[str, str]  # normalised spelling -> "madame" / "monsieur"
+    spellings: dict[str, tuple[str, ...]]  # "madame" -> how the officer may write it
+    without_function: dict[str, dict[str, str]]  # "madame" -> {"fr": ..., "en": ...}
+    functions: tuple[tuple[tuple[str, ...], dict[str, dict[str, str]]], ...]  # (words, salutations)
+
+    def title_of(self, text: str) -> str | None:
+        """``madame``, ``monsieur``, ``""`` for an empty cell, or None when unknown."""
+        key = _key(text)
+        return "" if not key else self.titles.get(key)
+
+    def salutation(self, title: str, function: str, lang: str) -> str | None:
+        """The salutation for this civilité and function in ``lang``; None: use the generic one."""
+        if not title:
+            return None
+        words = _words(function)
+        for prefixes, salutations in self.functions:
+            if any(words == p or words.startswith(p + " ") for p in prefixes):
+                return salutations[title][lang]
+        return self.without_function[title][lang]
+
+
+def load_protocol(editions: Path, root: Path) -> Protocol:
+    """Read editions/protocole.yaml, reporting every problem with its line."""
+    path = editions / PROTOCOL_FILE
+    display = _display(path, root)
+    sources = SourceMap()
+    data = read_yaml(path, display, sources)
+    problems: list[Problem] = []
+
+    def need(value, where: tuple, kind: type, what: str):
+        if not isinstance(value, kind):
+            problems.append(sources.problem(where, f"expected {what}"))
+            return False
+        return True
+
+    if not need(data, (), dict, "the keys civilites, sans_fonction and fonctions"):
+        raise EditionError(problems)
+    titles, spellings = {}, {}
+    civilites = data.get("civilites")
+    if need(civilites, ("civilites",), dict, "madame: [...] and monsieur: [...]"):
+        for title in ("madame", "monsieur"):
+            written = civilites.get(title)
+            if need(written, ("civilites", title), list, f"the ways to write {title.capitalize()}, as a list"):
+                spellings[title] = tuple(str(w) for w in written)
+                titles.update({_key(str(w)): title for w in written})
+
+    def salutations(node, where: tuple) -> dict[str, dict[str, str]]:
+        result = {}
+        for title in ("madame", "monsieur"):
+            pair = node.get(title) if isinstance(node, dict) else None
+            if need(pair, where + (title,), dict, "a salutation in French and English: {fr: ..., en: ...}"):
+                missing = [lang for lang in ("fr", "en") if not isinstance(pair.get(lang), str) or not pair[lang].strip()]
+                if missing:
+                    problems.append(sources.problem(where + (title,), f"no salutation in {', '.join(missing)}"))
+                result[title] = {lang: str(pair.get(lang, "")).strip() for lang in ("fr", "en")}
+        return result
+
+    without_function = salutations(data.get("sans_fonction"), ("sans_fonction",))
+    functions = []
+    entries = data.get("fonctions")
+    if need(entries, ("fonctions",), list, "a list of '- mots: [...]' entries"):
+        for i, entry in enumerate(entries):
+            where = ("fonctions", i)
+            if not need(entry, where, dict, "mots:, madame: and monsieur:"):
+                continue
+            words = entry.get("mots")
+            if need(words, where + ("mots",), list, "the words that start the function, as a list"):
+                functions.append((tuple(_words(str(w)) for w in words), salutations(entry, where)))
+    if problems:
+        raise EditionError(problems)
+    return Protocol(titles, spellings, without_function, tuple(functions))
+
+
+# --- reading the spreadsheet -----------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """The text of one cell, and whether Excel held a formula there."""
+
+    text: str
+    formula: bool = False
+
+
+def read_recipients(path: Path, protocol: Protocol, sheet: str | None = None,
+                    font_coverage: frozenset[int] | None = None) -> RecipientList:
+    """Read and check every row of an XLSX or CSV file of recipients.
+
+    ``font_coverage``: the characters the bundled fonts can print; a row using
+    another one is rejected rather than printed with a missing-glyph box.
+    """
+    headers, rows, source = read_table(path, sheet)
+    columns = map_columns(headers, path.name)
+    result = RecipientList(source)
+    seen: dict[tuple, int] = {}
+    for number, cells in rows:
+        values = {key: cells[index] if index < len(cells) else Cell("") for key, index in columns.items()}
+        if not any(v.text for v in values.values()):
+            continue  # an empty row (Excel often keeps a few at the end)
+        outcome = check_row(number, values, protocol, font_coverage)
+        if isinstance(outcome, Recipient):
+            key = outcome.identity
+            if key in seen:
+                outcome = Rejected(number, outcome.name, (f"duplicate of row {seen[key]} (same name and address)",))
+            else:
+                seen[key] = number
+        (result.recipients if isinstance(outcome, Recipient) else result.rejected).append(outcome)
+    return result
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[Cell]]], str]:
+    """Headers, (row number, cells) of every other row, and a description of the source."""
+    if not path.exists():
+        raise RecipientsError(Problem("file not found", file=str(path)))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, sheet)
+    if suffix in (".csv", ".txt"):
+        if sheet:
+            raise RecipientsError(Problem("--sheet is for XLSX workbooks; a CSV file has a single table", file=path.name))
+        return _read_csv(path)
+    raise RecipientsError(
+        Problem(f"cannot read '{path.suffix}' files; save the spreadsheet as .xlsx or .csv", file=path.name)
+    )
+
+
+def _read_xlsx(path: Path, sheet: str | None):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RecipientsError(Problem(f"not an Excel workbook ({exc}); save it as .xlsx", file=path.name)) from None
+    try:
+        if sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif sheet in workbook.sheetnames:
+            worksheet = workbook[sheet]
+        else:
+            raise RecipientsError(Problem(
+                f"no sheet named '{sheet}'; the sheets are: {', '.join(workbook.sheetnames)}", file=path.name))
+        rows = []
+        headers = None
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            cells = [_xlsx_cell(cell) for cell in row]
+            if headers is None:
+                if any(c.text for c in cells):
+                    headers = [c.text for c in cells]
+                continue
+            rows.append((number, cells))
+        source = path.name if sheet is None and len(workbook.sheetnames) == 1 else f"{path.name} (sheet {worksheet.title})"
+    finally:
+        workbook.close()
+    if headers is None:
+        raise RecipientsError(Problem("the sheet is empty; the first row must hold the column headers", file=path.name))
+    return headers, rows, source
+
+
+def _xlsx_cell(cell) -> Cell:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return Cell("")
+    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+        return Cell(str(value), formula=True)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "strftime"):
+        value = value.strftime("%d/%m/%Y")
+    return Cell(str(value).strip())
+
+
+def _read_csv(path: Path):
+    text = decode_csv(path.read_bytes())
+    if not text.strip():
+        raise RecipientsError(Problem("the file is empty; the first line must hold the column headers", file=path.name))
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers = None
+    rows = []
+    for number, values in enumerate(reader, start=1):
+        cells = [Cell(v.strip(), formula=v.strip().startswith("=")) for v in values]
+        if headers is None:
+            if any(c.text for c in cells):
+                headers = [c.text for c in cells]
+            continue
+        rows.append((number, cells))
+    return headers or [], rows, path.name
+
+
+def decode_csv(data: bytes) -> str:
+    """CSV bytes as Excel writes them: UTF-8 with or without BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def map_columns(headers: list[str], display: str) -> dict[str, int]:
+    """Which column holds which field, found from the headers; every required one must be there."""
+    by_alias = {alias: column.key for column in COLUMNS for alias in column.aliases}
+    found: dict[str, int] = {}
+    problems = []
+    for index, header in enumerate(headers):
+        key = by_alias.get(_key(header))
+        if key is None:
+            continue
+        if key in found:
+            problems.append(Problem(
+                f"two columns are « {COLUMN_HEADERS[key]} »: '{headers[found[key]]}' and '{header}'; keep one",
+                file=display))
+        found.setdefault(key, index)
+    missing = [c.header for c in COLUMNS if c.required and c.key not in found]
+    if missing:
+        problems.append(Problem(
+            f"missing column(s): {', '.join(missing)}. Columns found: {', '.join(h for h in headers if h) or 'none'}. "
+            f"Expected: {', '.join(c.header for c in COLUMNS if c.required)} "
+            f"(and optionally {', '.join(c.header for c in COLUMNS if not c.required)}); "
+            "the first row of the sheet must hold these headers",
+            file=display))
+    if problems:
+        raise RecipientsError(problems)
+    return found
+
+
+# --- checking one row ------------------------------------------------------------------------
+
+
+def check_row(row: int, cells: dict[str, Cell], protocol: Protocol,
+              font_coverage: frozenset[int] | None = None) -> Recipient | Rejected:
+    """A Recipient made from one row, or the reasons why it makes no letter."""
+    reasons = []
+    for key, cell in cells.items():
+        column = COLUMN_HEADERS[key]
+        if cell.formula:
+            reasons.append(f"column « {column} » holds a formula ({_shorten(cell.text)}) instead of text; "
+                           "paste the values only")
+        elif bad := CONTROL.search(cell.text):
+            reasons.append(f"column « {column} » holds a control character (U+{ord(bad.group()):04X}) "
+                           "that Word and PDF cannot hold")
+        elif font_coverage is not None and (missing := _unprintable(cell.text, font_coverage)):
+            reasons.append(f"column « {column} » holds characters no bundled font can print: "
+                           + ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing))
+    text = {key: "" if cell.formula else _clean(cell.text) for key, cell in cells.items()}
+    who = " ".join(p for p in (text.get("first_name", ""), text.get("last_name", "")) if p) or f"row {row}"
+    if not text.get("last_name") and not cells.get("last_name", Cell("")).formula:
+        reasons.append("no name (column « nom » is empty)")
+    title = protocol.title_of(text.get("title", ""))
+    if title is None:
+        known = ", ".join(protocol.spellings["madame"][:2] + protocol.spellings["monsieur"][:2])
+        reasons.append(f"unknown civilité « {text['title']} »; write {known}… "
+                       f"or leave it empty for « Madame, Monsieur » (the list is in editions/{PROTOCOL_FILE})")
+    email = text.get("email", "")
+    if email and not EMAIL.match(email):
+        reasons.append(f"e-mail « {email} » is not an e-mail address")
+    lang = language_of(text.get("lang", ""))
+    if lang is None:
+        reasons.append(f"unknown language « {text['lang']} »; the letter exists in fr and en")
+    block, address_problems = address_block(TITLE_WORDS[lang or "fr"].get(title or "", ""), text)
+    reasons.extend(address_problems)
+    if reasons:
+        return Rejected(row, who, tuple(reasons))
+    salutation = text.get("salutation", "").rstrip(" ,") or protocol.salutation(title, text.get("function", ""), lang)
+    identity = tuple(_key(text.get(k, "")) for k in ("last_name", "first_name", "address1", "postcode", "city"))
+    return Recipient(row, title, text.get("first_name", ""), text["last_name"], lang, salutation, block, email,
+                     identity)
+
+
+def language_of(text: str) -> str | None:
+    key = _key(text)
+    return next((lang for lang, words in LANGUAGE_WORDS.items() if key in words), None)
+
+
+def address_block(title: str, text: dict[str, str]) -> tuple[tuple[str, ...], list[str]]:
+    """The lines in the envelope window (French postal rules), and what breaks those rules.
+
+    Name, function and organisation may wrap onto a second line; the street lines
+    and the locality line must fit as they are. The last line is « 75018 PARIS »
+    (capitals, no accents) in France; abroad a country line in capitals follows.
+    """
+    problems = []
+    lines: list[str] = []
+    name = " ".join(p for p in (title, text.get("first_name", ""), text.get("last_name", "")) if p)
+    for value in (name, text.get("function", ""), text.get("organisation", "")):
+        for line in _wrap(value, MAX_LINE_LENGTH) if value else ():
+            if len(line) > MAX_LINE_LENGTH:
+                problems.append(f"« {_shorten(line)} » has a word longer than {MAX_LINE_LENGTH} characters")
+            lines.append(line)
+    street = [text[k] for k in ("address1", "address2", "address3") if text.get(k)]
+    if not street:
+        problems.append("no address (column « adresse 1 » is empty)")
+    postcode, city, country = text.get("postcode", ""), text.get("city", ""), text.get("country", "")
+    if not city:
+        problems.append("no town (column « ville » is empty)")
+    if _key(country) in FRANCE:
+        if postcode.isdigit() and len(postcode) == 4:
+            postcode = "0" + postcode  # Excel drops the leading zero of 01000
+        if not re.fullmatch(r"\d{5}", postcode):
+            problems.append(f"code postal « {postcode} » is not 5 digits (the address is in France)")
+        locality = [f"{postcode} {_strip_accents(city).upper()}".strip()]
+    else:
+        locality = [f"{postcode} {city.upper()}".strip(), country.upper()]
+    for line in street + locality:
+        if len(line) > MAX_LINE_LENGTH:
+            problems.append(f"address line « {line} » has {len(line)} characters; "
+                            f"La Poste reads at most {MAX_LINE_LENGTH} per line")
+    lines += street + locality
+    if len(lines) > MAX_LINES:
+        problems.append(f"the address needs {len(lines)} lines and La Poste reads at most {MAX_LINES}; "
+                        "shorten the function or organisation, or merge address lines")
+    return tuple(lines), problems
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Break ``text`` at spaces into lines of at most ``width`` characters (a longer word stays whole)."""
+    lines, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return lines
+
+
+def _clean(text: str) -> str:
+    """One line of text: line breaks and runs of spaces (no-break included) become one space."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _key(text: str) -> str:
+    """A header or value compared loosely: lower case, no accents, letters and digits only."""
+    return re.sub(r"[^a-z0-9]+", "", _strip_accents(text).lower())
+
+
+def _words(text: str) -> str:
+    """Lower case, no accents, words separated by single spaces (hyphens and apostrophes too)."""
+    return " ".join(re.findall(r"[a-z0-9]+", _strip_accents(text).lower()))
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _unprintable(text: str, coverage: frozenset[int]) -> list[str]:
+    missing = []
+    for ch in text:
+        if ord(ch) not in coverage and not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Mn") \
+                and ch not in missing:
+            missing.append(ch)
+    return missing
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+@lru_cache(maxsize=4)
+def font_coverage(font_files: tuple[Path, ...]) -> frozenset[int]:
+    """Every character at least one of these fonts can draw."""
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for file in font_files:
+        with TTFont(str(file), lazy=True) as font:
+            covered.update(font.getBestCmap() or {})
+    return frozenset(covered)
+
+
+def bundled_fonts(fonts_dir: Path) -> tuple[Path, ...]:
+    """The fonts a letter can use: Noto Serif / Sans and the fallback fonts."""
+    return tuple(sorted(p for p in fonts_dir.glob("*") if p.suffix.lower() in (".ttf", ".otf")))
