@@ -3,4 +3,5 @@ import sys
 
 from eventdocs.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes of the mail merge import this file too
+    sys.exit(main())

@@ -574,25 +574,13 @@ def _write_letters(stitching: _Stitching) -> tuple[_Batch, frozenset[str]]:
 
 
 def _write_unsynced(path: Path, data: bytes) -> None:
-    """write.write_atomic without its fsync: a temporary file renamed into place, never half-written.
+    """An atomic write without its fsync: the files are synced once, at the end.
 
     One fsync per file makes a merge of thousands of letters wait on the disk
-    journal most of the time. Here the files are synced once, at the end; a
-    letter lost or damaged by a power cut before that lacks its mark at its end
-    (file_mark), and the next run makes it again.
+    journal most of the time. A letter lost or damaged by a power cut before the
+    final sync lacks its mark at its end (file_mark), and the next run makes it again.
     """
-    if not hasattr(os, "sync"):  # no sync of the whole disk (Windows): one fsync per file
-        write_atomic(path, data)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, durable=not hasattr(os, "sync"))
 
 
 def _sync_files() -> None:

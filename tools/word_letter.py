@@ -69,9 +69,9 @@ def build():
     frame(p, x_mm=100, y_mm=50, w_mm=85, h_mm=32)
     date = paragraph_style(doc, "Lieu et date", left=75, before=118, after=20, align=WD_ALIGN_PARAGRAPH.LEFT)
     add(doc, "{{ place_date }}", date)
-    subject = paragraph_style(doc, "Objet", bold=True, left=15, hanging=15, after=16,
+    subject = paragraph_style(doc, "Objet", bold=True, left=20, hanging=20, after=16,
                               align=WD_ALIGN_PARAGRAPH.LEFT)
-    subject.paragraph_format.tab_stops.add_tab_stop(Mm(15))
+    subject.paragraph_format.tab_stops.add_tab_stop(Mm(20))
     add(doc, "{{ labels.subject }}\t{{ edition.letter.subject }}", subject)
     salutation = paragraph_style(doc, "Appel", after=10, align=WD_ALIGN_PARAGRAPH.LEFT)
     add(doc, "{{ salutation }},", salutation)
