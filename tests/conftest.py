@@ -65,3 +65,10 @@ def tree_snapshot(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact snippet of a project file (it must be there exactly once)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -6,6 +6,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
+from conftest import edit
 from extract import contains, docx_text, normalize, pdf_pages, pdf_text, squash
 
 EXPECTED = Path(__file__).parent / "expected"
@@ -29,12 +30,6 @@ def seed_paragraphs() -> list[str]:
 def text_of(path: Path) -> str:
     return docx_text(path) if path.suffix == ".docx" else pdf_text(path)
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one exact snippet of a YAML file (it must be there exactly once)."""
-    source = path.read_text(encoding="utf-8")
-    assert source.count(old) == 1, f"{old!r} not found once in {path.name}"
-    path.write_text(source.replace(old, new), encoding="utf-8")
 
 
 def build_communique(run, project: Path, year: int, out: Path) -> tuple[int, str]:

@@ -78,3 +78,16 @@ def test_every_pdf_is_tagged_pdf_a_3a_with_full_metadata(built):
         meta = reader.metadata
         for key in ("/Title", "/Author", "/Subject", "/Keywords"):
             assert meta.get(key), f"{pdf.name} has no {key}"
+
+
+@pytest.mark.parametrize("stem", ["dossier-fr", "invitation-fr"])
+def test_docx_with_tables_declares_word_2013_table_layout(built, stem):
+    """In Word 2010 mode, Word and LibreOffice pull tables left by their cell margin (the dossier's cover
+    band, the brochure's panel and programme rows hung out of the text). Mode 15 places a table's edge itself."""
+    import docx
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    document = docx.Document(str(built / "2026" / f"{stem}.docx"))
+    modes = [s.get(f"{w}val") for s in document.settings.element.iter(f"{w}compatSetting")
+             if s.get(f"{w}name") == "compatibilityMode"]
+    assert modes == ["15"]

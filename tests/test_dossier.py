@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from eventdocs import formats
 from eventdocs.build import load_edition
 from eventdocs.render import Project
+from conftest import edit
 from extract import contains, docx_text, normalize, pdf_pages, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,11 +58,6 @@ def build_dossier(run, project: Path, out: Path) -> dict[str, str]:
     assert code == 0, stderr
     return {fmt: read(out / "2026" / f"dossier-fr.{fmt}") for fmt in FORMATS}
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -309,15 +305,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 def twips_to_mm(value: str) -> float:
     return int(value) / 56.69
-
-
-def test_docx_declares_word_2013_table_layout(built):
-    """In Word 2010 mode, Word and LibreOffice pull tables left by their cell margin: the cover band
-    and the programme hung a centimetre out of the text. Mode 15 places a table's edge itself."""
-    document = docx.Document(str(built / "2026" / "dossier-fr.docx"))
-    modes = [s.get(f"{W}val") for s in document.settings.element.iter(f"{W}compatSetting")
-             if s.get(f"{W}name") == "compatibilityMode"]
-    assert modes == ["15"]
 
 
 def test_docx_cover_band_stops_7mm_from_the_paper_edges(built):

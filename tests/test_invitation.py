@@ -254,15 +254,6 @@ def twips_to_mm(value: str) -> float:
     return int(value) / 56.69
 
 
-def test_docx_declares_word_2013_table_layout(built):
-    """In Word 2010 mode tables are pulled left by their cell margin: the cover panel and the INVITATION
-    tab drifted apart and the programme rows missed the day's band. Mode 15 places a table's edge itself."""
-    document = docx.Document(str(built / "2026" / "invitation-fr.docx"))
-    modes = [s.get(f"{W}val") for s in document.settings.element.iter(f"{W}compatSetting")
-             if s.get(f"{W}name") == "compatibilityMode"]
-    assert modes == ["15"]
-
-
 def test_docx_colour_blocks_stop_7mm_from_the_paper_edges(built):
     document = docx.Document(str(built / "2026" / "invitation-fr.docx"))
     front, back = document.sections[0], document.sections[-1]
