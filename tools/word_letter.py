@@ -33,7 +33,13 @@ def wordmark(doc):
                               left=6)
     p = add(doc, "", logo)
     p.add_run("{% if logo %}{{ logo }}{% else %}")
-    square = p.add_run("\u00a0\u00a0")  # a red square: two shaded spaces, no font glyph needed
+    # a red square: one shaded em space, widened to be as wide as it is tall
+    # (no font glyph needed; Noto has no U+25A0)
+    square = p.add_run("\u2003")
+    square.font.size = Pt(10)
+    scale = OxmlElement("w:w")
+    scale.set(qn("w:val"), "136")
+    square._r.get_or_add_rPr().append(scale)
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
