@@ -16,7 +16,7 @@ from docx.shared import RGBColor
 
 from word_letter import association_footer, wordmark
 from wordkit import (
-    cell_paragraph, schema_order, word_2013_layout,
+    cell_paragraph, shading, schema_order, word_2013_layout,
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, character_style, new_document,
     page_field, paragraph_style, set_font, shade,
 )
@@ -63,12 +63,7 @@ def heading_styles(doc):
         doc.styles[name].element.get_or_add_pPr().append(OxmlElement("w:suppressAutoHyphens"))
     day = doc.styles["Heading 2"]  # the days of the programme: white on a navy band
     day.font.color.rgb = WHITE
-    ppr = day.element.get_or_add_pPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), "1D3461")
-    ppr.append(shd)
+    day.element.get_or_add_pPr().append(shading("1D3461"))
     # borders of the band's colour pad it; Word draws them outside the indents, so the indents
     # (padding + 0.5 pt of border) bring the band's edges back onto the margins, over the table below
     for side, space in (("top", 2), ("left", 5), ("bottom", 2), ("right", 2)):

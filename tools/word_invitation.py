@@ -16,7 +16,7 @@ from docx.shared import RGBColor
 from eventdocs.documents.invitation import BOLD_STYLE_ID
 from wordkit import (
     GREY, NAVY, RED, SANS, SERIF, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, new_document, page_field,
-    paragraph_style, schema_order, shade, word_2013_layout,
+    paragraph_style, schema_order, shade, shading, word_2013_layout,
 )
 
 WHITE = "FFFFFF"
@@ -47,20 +47,11 @@ def _rgb(hex_color):
 
 def run_shading(run, fill):
     """Colour behind a run (the red square of the wordmark and of the lists)."""
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    run._r.get_or_add_rPr().append(shd)
+    run._r.get_or_add_rPr().append(shading(fill))
 
 
 def paragraph_shading(style, fill):
-    ppr = style.element.get_or_add_pPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    ppr.append(shd)
+    style.element.get_or_add_pPr().append(shading(fill))
 
 
 def padded_box(style, fill, space_pt=4):

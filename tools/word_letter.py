@@ -4,7 +4,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from wordkit import (
-    GREY, NAVY, RED, SANS, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, frame, new_document, paragraph_style,
+    GREY, NAVY, RED, SANS, WD_ALIGN_PARAGRAPH, Mm, Pt, add, border, frame, new_document, paragraph_style, shading,
 )
 
 
@@ -40,11 +40,7 @@ def wordmark(doc):
     scale = OxmlElement("w:w")
     scale.set(qn("w:val"), "136")
     square._r.get_or_add_rPr().append(scale)
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), str(RED))
-    square._r.get_or_add_rPr().append(shd)
+    square._r.get_or_add_rPr().append(shading(str(RED)))
     p.add_run(" ")
     p.add_run("{{ edition.association.name|lower }}{% endif %}")
     add(doc, "{{ edition.association.tagline }}", tagline)

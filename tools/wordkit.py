@@ -156,13 +156,17 @@ def tab_stop_right(style, pos_mm):
     style.paragraph_format.tab_stops.add_tab_stop(Mm(pos_mm), alignment=2)
 
 
-def shade(cell, fill_hex):
-    tcpr = cell._tc.get_or_add_tcPr()
+def shading(fill_hex):
+    """A plain colour fill (w:shd), for a cell, a paragraph, a style or a run."""
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill_hex)
-    tcpr.append(shd)
+    return shd
+
+
+def shade(cell, fill_hex):
+    cell._tc.get_or_add_tcPr().append(shading(fill_hex))
 
 
 def page_field(paragraph, instr="PAGE"):
@@ -265,6 +269,6 @@ def schema_order(doc):
 
 __all__ = [
     "new_document", "paragraph_style", "character_style", "add", "frame", "border", "shade",
-    "page_field", "tab_stop_right", "cell_paragraph", "word_2013_layout", "schema_order", "NAVY", "RED", "GREY", "SERIF", "SANS", "WD_ALIGN_PARAGRAPH",
+    "page_field", "tab_stop_right", "shading", "cell_paragraph", "word_2013_layout", "schema_order", "NAVY", "RED", "GREY", "SERIF", "SANS", "WD_ALIGN_PARAGRAPH",
     "WD_SECTION", "Mm", "Pt",
 ]
