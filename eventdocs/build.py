@@ -16,10 +16,10 @@ from typing import Callable, Iterable
 from . import archive, index
 from .documents import DocumentType, Output, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
-from .load import SourceMap, edition_years, load_raw, read_yaml
-from .model import LANGUAGE_NAMES, LANGUAGES, Edition
+from .images import ImageStore
+from .load import SourceMap, edition_years, load_raw
+from .model import LANGUAGES, Edition
 from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project
-from .text import Text, typography
 from .validate import validate
 from .write import RenderedFile, write_all
 
@@ -41,7 +41,7 @@ class BuildResult:
 
 def load_edition(project: Project, year: int) -> LoadedEdition:
     """Read and check one edition (stages 1 and 2)."""
-    raw = load_raw(project.editions, year, project.root)
+    raw = load_raw(project.editions, year, project.root, project.templates / LABELS_FILE)
     return LoadedEdition(validate(raw), raw.sources)
 
 
@@ -109,46 +109,19 @@ class Renderer:
 
     def __init__(self, project: Project):
         self.project = project
-        self.word = DocxRenderer(project)
+        self.images = ImageStore(project.root)
+        self.word = DocxRenderer(project, self.images)
         self._html: HtmlRenderer | None = None
-        self._labels = load_labels(project)
 
     @property
     def html(self) -> HtmlRenderer:
         """Created on first use: WeasyPrint takes a while to start, and a build that reuses every file never needs it."""
         if self._html is None:
-            self._html = HtmlRenderer(self.project)
+            self._html = HtmlRenderer(self.project, self.images)
         return self._html
 
     def context(self, output: Output, **extra) -> dict:
-        ctx = output.document.context(output.edition, output.lang, previous=output.previous, **extra)
-        ctx["labels"] = self.labels(output.lang)
-        ctx.update(self._images(output.edition))
-        return ctx
-
-    def labels(self, lang: str) -> dict[str, Text]:
-        langs = ("fr", "en") if lang == "bilingual" else (lang,)
-        result = {}
-        for key, texts in self._labels.items():
-            for each in langs:
-                if each not in texts:
-                    raise TemplateError(
-                        Problem(f"label '{key}' has no {LANGUAGE_NAMES[each]} text; add '{each}:'", file=f"templates/{LABELS_FILE}")
-                    )
-            result[key] = Text(typography(str(texts[langs[0]]), langs[0]))
-            if lang == "bilingual":
-                result[key + "_en"] = Text(typography(str(texts["en"]), "en"))
-        return result
-
-    def _images(self, edition: Edition) -> dict:
-        images = {}
-        for key, value in (("logo", edition.association.logo), ("signature", edition.president.signature)):
-            path = (self.project.root / value) if value else None
-            if path is not None and not path.exists():
-                raise TemplateError(Problem(f"image file not found: {value}", field=f"{key}"))
-            images[f"{key}_path"] = path
-            images[f"{key}_url"] = path.resolve().as_uri() if path else None
-        return images
+        return output.document.context(output.edition, output.lang, previous=output.previous, **extra)
 
     def render(self, output: Output, sources: SourceMap, layout: bool = True, context: dict | None = None,
                **extra) -> list[RenderedFile]:
@@ -169,24 +142,16 @@ class Renderer:
 
     def properties(self, doc: DocumentType, edition: Edition, lang: str) -> dict:
         lang_tag = {"fr": "fr-FR", "en": "en-GB"}.get(lang, "fr-FR")
+        text_lang = "fr" if lang == "bilingual" else lang
         day = doc.date(edition)
         return {
-            "title": doc.title(edition, "fr" if lang == "bilingual" else lang),
+            "title": doc.title(edition, text_lang),
             "author": edition.association.name,
-            "subject": str(getattr(edition.name, "fr" if lang == "bilingual" else lang) or ""),
-            "keywords": f"RAICT, {edition.year}, {edition.hashtag}",
+            "subject": str(getattr(edition.name, text_lang) or ""),
+            "keywords": doc.keywords(edition, text_lang),
             "language": lang_tag,
             "created": dt.datetime(day.year, day.month, day.day, 9, 0, 0),
         }
-
-
-def load_labels(project: Project) -> dict[str, dict[str, str]]:
-    path = project.templates / LABELS_FILE
-    sources = SourceMap()
-    data = read_yaml(path, f"templates/{LABELS_FILE}", sources)
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise TemplateError(Problem("each label must be a key with fr: and en: texts", file=f"templates/{LABELS_FILE}"))
-    return data
 
 
 @dataclass

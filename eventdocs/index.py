@@ -17,7 +17,6 @@ from . import archive
 from .documents import registry
 from .localize import localize
 from .render import Project
-from .text import typography
 from .write import RenderedFile
 
 if TYPE_CHECKING:
@@ -76,8 +75,8 @@ def index_page(project: Project, output_dir: Path, editions: dict[int, "LoadedEd
         for f in manifest["files"]:
             doc = docs.setdefault(f["document"], {
                 "id": f["document"],
-                "title": typography(documents[f["document"]].titles["fr"].format(year=year, edition=manifest["edition"]), "fr")
-                if f["document"] in documents else f["document"],
+                "title": documents[f["document"]].title(loaded.edition, "fr", view)
+                if loaded and f["document"] in documents else f["document"],
                 "languages": {},
             })
             lang = doc["languages"].setdefault(f["language"], {"files": [], "thumbnail": None})

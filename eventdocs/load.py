@@ -90,6 +90,10 @@ class RawEdition:
     sources: SourceMap
     #: problems that did not stop reading (a key written twice): reported with the validation's
     problems: list[Problem] = field(default_factory=list)
+    #: the labels the layout defines (templates/labels.yaml): the only ones an edition may override
+    label_keys: frozenset[str] = frozenset()
+    #: the project folder (images are found from there, fonts in its fonts/)
+    root: Path | None = None
 
 
 def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Problem] | None = None) -> Any:
@@ -175,8 +179,12 @@ def edition_years(editions_dir: Path) -> list[int]:
     )
 
 
-def load_raw(editions_dir: Path, year: int, root: Path | None = None) -> RawEdition:
-    """Read ``association.yaml`` and ``<year>.yaml`` and merge them."""
+def load_raw(editions_dir: Path, year: int, root: Path | None = None, labels_file: Path | None = None) -> RawEdition:
+    """Read ``association.yaml`` and ``<year>.yaml`` and merge them.
+
+    ``labels_file`` (templates/labels.yaml) gives the default wording of every
+    label; ``labels:`` in association.yaml, then in the edition, override it.
+    """
     root = root or editions_dir.parent
     path = editions_dir / f"{year}.yaml"
     if not path.exists():
@@ -192,6 +200,9 @@ def load_raw(editions_dir: Path, year: int, root: Path | None = None) -> RawEdit
     problems: list[Problem] = []
     later: list[Problem] = []
     association: Any = {}
+    labels: dict = {}
+    if labels_file is not None:
+        labels = _read_labels(labels_file, _display(labels_file, root), sources)
     assoc_path = editions_dir / ASSOCIATION_FILE
     documents = []
     for file in ([assoc_path] if assoc_path.exists() else []) + [path]:
@@ -208,8 +219,20 @@ def load_raw(editions_dir: Path, year: int, root: Path | None = None) -> RawEdit
         raise EditionError(problems)
     if len(documents) == 2:
         association = documents[0][1]
-    data = merge(association, documents[-1][1])
-    return RawEdition(year=year, path=path, data=data, sources=sources, problems=later)
+    data = merge({"labels": labels}, merge(association, documents[-1][1]))
+    return RawEdition(year=year, path=path, data=data, sources=sources, problems=later,
+                      label_keys=frozenset(labels), root=root)
+
+
+def _read_labels(path: Path, display: str, sources: SourceMap) -> dict:
+    """templates/labels.yaml: every label with its texts, located under ``labels.<key>``."""
+    own = SourceMap()
+    data = read_yaml(path, display, own)
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise EditionError(Problem("each label must be a key with fr: and en: texts", file=display))
+    for location_path, location in own.locations.items():
+        sources.locations[("labels",) + location_path] = location
+    return data
 
 
 def _display(path: Path, root: Path) -> str:

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import EditionError, OutputError, Problem, RecipientsError, TemplateError
-from .recipients import Recipient, RecipientList, Rejected, bundled_fonts, font_coverage, load_protocol, read_recipients
+from .fonts import bundled_fonts, font_coverage
+from .recipients import Recipient, RecipientList, Rejected, load_protocol, read_recipients
 from .render import Project
 from .text import typography
 from .stitch import (
@@ -52,7 +53,7 @@ REPORT_FILE = "merge-report.csv"
 #: the templates a letter is made from (with the edition, the protocol table and the fonts)
 LETTER_TEMPLATES = ("letter.html", "letter-addresses.html", "_base.html", "_macros.html", "_letter_address.html",
                     "letter.docx", "labels.yaml", "css/fonts.css", "css/base.css", "css/letter.css",
-                    "css/fallback.css")
+                    )
 #: the names of the files a merge makes in the letters folder
 MADE_HERE = re.compile(r"\d+-[a-z0-9-]+\.(docx|pdf)|letters-\d{4}-[a-z]{2}\.pdf")
 #: addresses laid out on one page of an address sheet (they are drawn on top of each other)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 LANGUAGES = ("fr", "en")
 Lang = Literal["fr", "en"]
@@ -65,11 +65,24 @@ def _email(value):
     return text
 
 
+def _identifier(value):
+    text = str(value).strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ValueError(f"'{text}' is not an identifier (lower-case letters, digits and _, e.g. participants)")
+    return text
+
+
+def _image(value):
+    """``logo: images/logo.png`` is short for ``logo: {file: images/logo.png}``."""
+    return {"file": value} if isinstance(value, str) else value
+
+
 Time = Annotated[dt.time, BeforeValidator(_time)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Str = Annotated[str, BeforeValidator(_text)]
 Url = Annotated[str, BeforeValidator(_url)]
 Email = Annotated[str, BeforeValidator(_email)]
+Identifier = Annotated[str, BeforeValidator(_identifier)]
 
 
 class LText(Strict):
@@ -90,6 +103,20 @@ class LList(Strict):
 
     fr: Optional[list[Str]] = None
     en: Optional[list[Str]] = None
+
+
+class Image(Strict):
+    """A picture printed in the documents: a PNG, JPEG or SVG file inside the project.
+
+    ``alt`` describes it for readers who cannot see it (screen readers, the PDF's
+    tags, Word's alternative text); each image has a sensible default.
+    """
+
+    file: Str = Field(description="The image file, relative to the project folder (e.g. templates/images/logo.png).")
+    alt: Optional[LText] = Field(None, description="What the image shows, per language (alternative text).")
+
+
+ImageField = Annotated[Image, BeforeValidator(_image)]
 
 
 # --- the association -------------------------------------------------------
@@ -116,7 +143,8 @@ class Association(Strict):
     ape: Str = Field(description="APE code.")
     founded: int = Field(description="Year the association was created.")
     social: Social = Field(default_factory=Social)
-    logo: Optional[Str] = Field(None, description="Logo image file (PNG, JPEG or SVG), relative to the project; a text wordmark is printed without it.")
+    logo: Optional[ImageField] = Field(None, description="The logo (PNG, JPEG or SVG); a text wordmark is printed without it.")
+    logo_light: Optional[ImageField] = Field(None, description="A light version of the logo, for dark backgrounds (brochure cover).")
 
 
 class Person(Strict):
@@ -129,7 +157,7 @@ class Person(Strict):
 class President(Strict):
     name: Str = Field(description="Full name, as signed.")
     titles: LList = Field(description="Titles printed under the signature, one per line.")
-    signature: Optional[Str] = Field(None, description="Image of the handwritten signature, relative to the project.")
+    signature: Optional[ImageField] = Field(None, description="Image of the handwritten signature (PNG with a transparent background).")
 
 
 class PressContact(Strict):
@@ -157,11 +185,11 @@ class Section(Strict):
 
 
 class About(Strict):
-    """Texts about the association reused by every edition."""
+    """Texts about the association reused by every edition (an empty list leaves its part out)."""
 
-    short: list[Paragraph] = Field(description="One paragraph, for the communiqué's 'À propos'.")
-    decentralised_cooperation: list[Paragraph] = Field(description="'Pour en savoir plus sur la coopération décentralisée' (dossier).")
-    association: list[Paragraph] = Field(description="'Pour en savoir plus sur Cités Unies France' (dossier).")
+    short: list[Paragraph] = Field(default_factory=list, description="One paragraph, for the communiqué's 'À propos'.")
+    decentralised_cooperation: list[Paragraph] = Field(default_factory=list, description="'Pour en savoir plus sur la coopération décentralisée' (dossier).")
+    association: list[Paragraph] = Field(default_factory=list, description="'Pour en savoir plus sur Cités Unies France' (dossier).")
 
 
 # --- the edition -----------------------------------------------------------
@@ -233,6 +261,14 @@ class Day(Strict):
 class Partner(Strict):
     name: LText
     detail: Optional[LText] = None
+    logo: Optional[ImageField] = Field(None, description="The partner's logo; its name is printed without it.")
+
+
+class CoFunding(Strict):
+    """The co-funding mention a funder requires (the EU emblem and its sentence, for instance)."""
+
+    text: LText = Field(description="The mention, e.g. 'Cofinancé par l'Union européenne'.")
+    logo: Optional[ImageField] = Field(None, description="The funder's emblem, printed beside the mention.")
 
 
 class Format(Strict):
@@ -261,8 +297,8 @@ class Cafes(Strict):
 class Letter(Strict):
     """The president's invitation letter."""
 
-    date: Date = Field(description="Date printed on the letter.")
-    place: Str = Field("Paris", description="Place printed before the date.")
+    date: Date = Field(description="Date printed on the letter ({letter_date}).")
+    place: Str = Field("Paris", description="Place printed before the date ({letter_place}).")
     subject: LText
     salutation: LText = Field(description="Default salutation when the recipient is unknown ('Madame, Monsieur').")
     body: list[Paragraph] = Field(min_length=1)
@@ -284,18 +320,23 @@ class Dossier(Strict):
     case: list[Section] = Field(min_length=1, description="The strategic case for decentralised cooperation.")
     rencontres: list[Paragraph] = Field(description="What the Rencontres are, who comes, where.")
     ambitions: list[Paragraph] = Field(description="The edition's ambitions, before the list.")
-    goals: list[LText] = Field(description="The bullet list of goals.")
-    exhibitors_pending: LText = Field(description="Said when no exhibitor is listed yet.")
+    goals: list[LText] = Field(default_factory=list, description="The bullet list of goals.")
+    exhibitors_pending: Optional[LText] = Field(None, description="Said when no exhibitor is listed yet.")
+
+
+class Figure(Strict):
+    """One figure of an edition, counted after the event: ``{results_<id>}`` in a text gives its value."""
+
+    id: Identifier = Field(description="Name of the figure in texts: participants gives {results_participants}.")
+    label: LText = Field(description="What is counted, as printed beside the number ('participants', 'pays').")
+    value: int = Field(ge=0, description="The number.")
 
 
 class Results(Strict):
     """What happened, recorded after the event (the communiqué needs it)."""
 
-    communique_date: Date = Field(description="Date printed on the communiqué.")
-    participants: int = Field(description="Participants counted.")
-    countries: int = Field(description="Countries represented.")
-    workshops: int = Field(description="Workshops held.")
-    cafes: int = Field(description="Cafés held.")
+    communique_date: Date = Field(description="Date printed on the communiqué ({communique_date}).")
+    figures: list[Figure] = Field(default_factory=list, description="The edition's figures: participants, countries, workshops…")
     proceedings: Optional[Url] = Field(None, description="Link to the proceedings.")
     headline: LText = Field(description="Headline of the communiqué.")
     paragraphs: list[Paragraph] = Field(min_length=1, description="Summary, opening session, plenary.")
@@ -306,27 +347,37 @@ class Results(Strict):
 class Edition(Strict):
     """One edition of the Rencontres, with the association's data it inherits."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _short_name_defaults_to_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("short_name") is None and data.get("name") is not None:
+            data = {**data, "short_name": data["name"]}
+        return data
+
     association: Association
     president: President
-    press_contact: PressContact
-    about: About
-    statistics: Statistic
+    press_contact: Optional[PressContact] = None
+    about: About = Field(default_factory=About)
+    statistics: Optional[Statistic] = Field(None, description="National figures of decentralised cooperation (dossier).")
+    labels: dict[str, LText] = Field(default_factory=dict, description="The fixed words of the layout, per language (templates/labels.yaml, overridable).")
 
-    edition: int = Field(ge=1, description="Number of the edition (17 for 2026).")
+    edition: Optional[int] = Field(None, ge=1, description="Number of the edition (17 for 2026); without it, no ordinal is printed.")
     year: int = Field(description="Year of the edition; must match the file name.")
     name: LText = Field(description="Name of the event.")
-    short_name: LText = Field(description="Short name ('Rencontres de l'AICT').")
-    theme: LText
+    short_name: LText = Field(description="Short name ('Rencontres de l'AICT'); the name when it is not given.")
+    acronym: Optional[Str] = Field(None, description="Acronym of the event (RAICT), printed in headings and the PDF keywords.")
+    theme: Optional[LText] = Field(None, description="Theme of the edition.")
     dates: list[Date] = Field(min_length=1, description="Every day of the event, in order.")
     city: Str
     venue: Venue
     expected: Optional[Expected] = Field(None, description="Figures announced before the event.")
     registration_opens: Optional[Date] = None
-    website: Url = Field(description="Site dedicated to the Rencontres.")
+    website: Optional[Url] = Field(None, description="Site dedicated to the Rencontres.")
     info_page: Optional[Url] = Field(None, description="Page about this edition on the association's site.")
-    hashtag: Str
+    hashtag: Optional[Str] = Field(None, description="Hashtag of the edition (#RencontresAICT2026).")
     country_of_honour: Optional[CountryOfHonour] = None
     partners: list[Partner] = Field(default_factory=list)
+    co_funding: Optional[CoFunding] = Field(None, description="A co-funding mention with its emblem (brochure, dossier, communiqué).")
     exhibitors: list[LText] = Field(default_factory=list)
     programme: list[Day] = Field(default_factory=list, description="The days of the event and their sessions.")
     cafes: Optional[Cafes] = None

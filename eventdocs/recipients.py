@@ -18,10 +18,10 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import EditionError, Problem, RecipientsError
+from .fonts import unprintable
 from .load import SourceMap, read_yaml
 
 PROTOCOL_FILE = "protocole.yaml"
@@ -373,7 +373,7 @@ def check_row(row: int, cells: dict[str, Cell], protocol: Protocol,
         elif bad := CONTROL.search(cell.text):
             reasons.append(f"column « {column} » holds a control character (U+{ord(bad.group()):04X}) "
                            "that Word and PDF cannot hold")
-        elif font_coverage is not None and (missing := _unprintable(cell.text, font_coverage)):
+        elif font_coverage is not None and (missing := unprintable(cell.text, font_coverage)):
             reasons.append(f"column « {column} » holds characters no bundled font can print: "
                            + ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing))
     text = {key: "" if cell.formula else _clean(cell.text) for key, cell in cells.items()}
@@ -485,34 +485,8 @@ def _shorten(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _unprintable(text: str, coverage: frozenset[int]) -> list[str]:
-    missing = []
-    for ch in text:
-        if ord(ch) not in coverage and not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Mn") \
-                and ch not in missing:
-            missing.append(ch)
-    return missing
-
-
 def _display(path: Path, root: Path) -> str:
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
-
-
-@lru_cache(maxsize=4)
-def font_coverage(font_files: tuple[Path, ...]) -> frozenset[int]:
-    """Every character at least one of these fonts can draw."""
-    from fontTools.ttLib import TTFont
-
-    covered: set[int] = set()
-    for file in font_files:
-        with TTFont(str(file), lazy=True) as font:
-            covered.update(font.getBestCmap() or {})
-    return frozenset(covered)
-
-
-def bundled_fonts(fonts_dir: Path) -> tuple[Path, ...]:
-    """The fonts a letter can use: Noto Serif / Sans and the fallback fonts."""
-    return tuple(sorted(p for p in fonts_dir.glob("*") if p.suffix.lower() in (".ttf", ".otf")))

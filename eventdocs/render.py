@@ -28,10 +28,14 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import formats
 from .errors import EditionError, Problem, TemplateError
-from .localize import MissingTranslation, MissingText
-from .text import DOCX_BOLD, DOCX_BREAK, DOCX_ITALIC, DOCX_SUP, Text
+from .images import ImageStore, Picture
+from .localize import MissingText, UnavailableText, View
+from .text import (
+    DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP, Text,
+)
 
 MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
+BLOCK_MARKERS = re.compile(f"([{DOCX_PARAGRAPH}{DOCX_BULLET}{DOCX_NUMBER}]{DOCX_RESTART}?)")
 #: every file inside a DOCX gets this time, so that two builds are identical
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 PDF_VARIANT = "pdf/a-3a"
@@ -105,6 +109,15 @@ def _capfirst(value):
     return text[:1].upper() + text[1:]
 
 
+def _paragraphs(value, css_class: str = ""):
+    """HTML: a text as its paragraphs and lists (``{{ paragraph|paragraphs('lead') }}``)."""
+    from markupsafe import Markup
+
+    if isinstance(value, (Text, MissingText)):
+        return Markup(value.html_paragraphs(css_class or getattr(value, "style", "")))
+    return Markup(Text(str(value)).html_paragraphs(css_class))
+
+
 FILTERS = {
     "long_date": _long_date,
     "plain_date": _plain_date,
@@ -114,6 +127,7 @@ FILTERS = {
     "number": _number,
     "date_span": _date_span,
     "capfirst": _capfirst,
+    "paragraphs": _paragraphs,
 }
 
 
@@ -142,8 +156,8 @@ def _docx_finalize(value: Any) -> Any:
 
 def _template_problem(exc: Exception, template: str, sources=None) -> Exception:
     """Turn an exception raised while rendering into a user error, or return it."""
-    if isinstance(exc, MissingTranslation):
-        problem = sources.problem(exc.path, str(exc).split(": ", 1)[1]) if sources else Problem(str(exc))
+    if isinstance(exc, UnavailableText):
+        problem = sources.problem(exc.path, exc.message) if sources else Problem(str(exc))
         return EditionError(problem)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(Problem(f"template syntax error: {exc.message}", file=exc.filename or template, line=exc.lineno))
@@ -174,11 +188,13 @@ def _template_line(exc: BaseException, template: str) -> int | None:
 class HtmlRenderer:
     """Renders HTML templates to strings and PDFs, sharing fonts across documents."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, images: ImageStore | None = None):
         from weasyprint.text.fonts import FontConfiguration
 
         self.project = project
+        self.images = images or ImageStore(project.root)
         self.env = _environment(jinja2.FileSystemLoader(project.templates))
+        self.env.globals["picture"] = self.picture  # a global: macros see it too
         self.font_config = FontConfiguration()
 
     def html(self, template: str, context: dict[str, Any], sources=None) -> str:
@@ -216,6 +232,31 @@ class HtmlRenderer:
             )
         return pdf
 
+    def picture(self, image, alt="", width_mm=None, height_mm=None, css_class: str = ""):
+        """``{{ picture(edition.association.logo, edition.association.name) }}``: an <img>, sized by the CSS.
+
+        ``alt`` is the default alternative text, when the image has none of its own.
+        """
+        from markupsafe import Markup
+
+        if not image:
+            return ""
+        return Markup(_picture_of(self.images, image).html(_alt_of(image, alt), css_class))
+
+
+def _picture_of(images: ImageStore, image) -> Picture:
+    """The prepared picture of an image of the edition (a View of model.Image)."""
+    model = image.raw if isinstance(image, View) else image
+    try:
+        return images.picture(model.file)
+    except ValueError as exc:  # checked when the edition was validated; the file changed since
+        raise TemplateError(Problem(str(exc))) from None
+
+
+def _alt_of(image, default) -> str:
+    own = image.alt if isinstance(image, View) else None
+    return str(own if own else default or "").strip()
+
 
 class _ListHandler(logging.Handler):
     def __init__(self):
@@ -247,47 +288,248 @@ class capture_weasyprint_logs:
 
 
 class DocxRenderer:
-    """Renders Word templates with docxtpl, then turns markup markers into runs."""
+    """Renders Word templates with docxtpl, then turns markup markers into runs, paragraphs and lists."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, images: ImageStore | None = None):
         self.project = project
+        self.images = images or ImageStore(project.root)
         self.env = _environment(None, finalize=_docx_finalize)
 
     def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None) -> bytes:
         path = self.project.templates / template
         if not path.exists():
             raise TemplateError(Problem("template not found", file=f"templates/{template}"))
+        alts: dict[str, str] = {}
         try:
             tpl = DocxTemplate(str(path))
-            tpl.render(self._with_images(tpl, context), self.env, autoescape=True)
-        except (jinja2.TemplateError, MissingTranslation) as exc:
+            tpl.render({**context, "picture": self._picture_function(tpl, alts)}, self.env, autoescape=True)
+        except (jinja2.TemplateError, UnavailableText) as exc:
             raise _template_problem(exc, template, sources) from None
         except Exception as exc:
             if "zip" in str(exc).lower() or "package" in str(exc).lower():
                 raise TemplateError(Problem(f"not a Word document ({exc}); save it as .docx", file=f"templates/{template}")) from None
             raise
         document = tpl.docx
+        lists = _ListNumbering(document)
         for part in _xml_parts(document):
-            _apply_docx_markers(part)
+            _split_blocks(part.element, lists)
+            _apply_docx_markers(part.element)
+            _describe_pictures(part, alts)
         _set_properties(document, properties)
         buffer = io.BytesIO()
         document.save(buffer)
         return normalize_zip(buffer.getvalue())
 
-    def _with_images(self, tpl: DocxTemplate, context: dict[str, Any]) -> dict[str, Any]:
-        ctx = dict(context)
-        for key, width in (("logo", 42), ("signature", 45)):
-            path = ctx.get(key + "_path")
-            ctx[key] = InlineImage(tpl, str(path), width=Mm(width)) if path else ""
-        return ctx
+    def _picture_function(self, tpl: DocxTemplate, alts: dict[str, str]):
+        def picture(image, alt="", width_mm=40, height_mm=20, css_class=""):
+            """``{{ picture(edition.association.logo, edition.association.name, 42, 18) }}``: the image
+            as large as fits a box of width_mm × height_mm, with its alternative text."""
+            if not image:
+                return ""
+            prepared = _picture_of(self.images, image)
+            width, height = prepared.fit(float(width_mm), float(height_mm))
+            alts[prepared.digest] = _alt_of(image, alt)
+            return InlineImage(tpl, io.BytesIO(prepared.raster), width=Mm(width), height=Mm(height))
+
+        return picture
 
 
 def _xml_parts(document):
-    yield document.element.body
+    yield document.part
     # docxtpl swaps in new header and footer parts; python-docx's section.footer would still give the old ones
     for rel in document.part.rels.values():
         if rel.reltype in (RT.HEADER, RT.FOOTER):
-            yield rel.target_part.element
+            yield rel.target_part
+
+
+_WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+_A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+_PIC_CNVPR = "{http://schemas.openxmlformats.org/drawingml/2006/picture}cNvPr"
+
+
+def _describe_pictures(part, alts: dict[str, str]) -> None:
+    """Give every picture its alternative text (Word's « Texte de remplacement », read by screen readers)."""
+    for drawing in part.element.iter(qn("w:drawing")):
+        blip = next(drawing.iter(_A_BLIP), None)
+        if blip is None or blip.get(_R_EMBED) not in part.rels:
+            continue
+        image_part = part.related_parts[blip.get(_R_EMBED)]
+        alt = alts.get(hashlib.sha256(image_part.blob).hexdigest())
+        if alt is None:
+            continue
+        for tag in (_WP_DOCPR, _PIC_CNVPR):
+            for element in drawing.iter(tag):
+                element.set("descr", alt)
+                element.set("name", alt[:60] or "image")
+
+
+class _ListNumbering:
+    """Word list definitions for the lists of the texts: one bulleted list style, numbered lists restarting at 1.
+
+    They are added to the document's numbering part when a text first needs them,
+    so a template needs no list style of its own.
+    """
+
+    BULLET_INDENT, HANGING = 360, 284  # twentieths of a point: 6.35 mm text indent, 5 mm for the bullet
+
+    def __init__(self, document):
+        self.document = document
+        self._abstract: dict[str, str] = {}
+        self._bullets: str | None = None
+        self._numbers: str | None = None
+
+    def num_id(self, kind: str, restart: bool) -> str:
+        """The w:numId for an item: the shared bullet list, or a numbered list (a new one at each restart)."""
+        if kind == "bullets":
+            if self._bullets is None:
+                self._bullets = self._new_num(self._abstract_id("bullet"))
+            return self._bullets
+        if restart or self._numbers is None:
+            self._numbers = self._new_num(self._abstract_id("decimal"), restart=True)
+        return self._numbers
+
+    def _numbering(self):
+        return self.document.part.numbering_part.element
+
+    def _abstract_id(self, fmt: str) -> str:
+        if fmt not in self._abstract:
+            numbering = self._numbering()
+            used = [int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))]
+            abstract_id = str(max(used, default=-1) + 1)
+            text = "•" if fmt == "bullet" else "%1."
+            element = _xml(
+                f'<w:abstractNum {_W_NS} w:abstractNumId="{abstract_id}">'
+                '<w:multiLevelType w:val="singleLevel"/>'
+                f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+                f'<w:pPr><w:ind w:left="{self.BULLET_INDENT}" w:hanging="{self.HANGING}"/></w:pPr></w:lvl>'
+                '</w:abstractNum>')
+            first_num = numbering.find(qn("w:num"))  # every w:abstractNum comes before the first w:num
+            if first_num is not None:
+                first_num.addprevious(element)
+            else:
+                numbering.append(element)
+            self._abstract[fmt] = abstract_id
+        return self._abstract[fmt]
+
+    def _new_num(self, abstract_id: str, restart: bool = False) -> str:
+        numbering = self._numbering()
+        used = [int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))]
+        num_id = str(max(used, default=0) + 1)
+        override = ('<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else "")
+        numbering.append(_xml(f'<w:num {_W_NS} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>'
+                              f'{override}</w:num>'))
+        return num_id
+
+
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _xml(text: str):
+    from docx.oxml import parse_xml
+
+    return parse_xml(text)
+
+
+def _split_blocks(root, lists: _ListNumbering) -> None:
+    """Split every paragraph whose text holds block markers into paragraphs and list items.
+
+    Each new paragraph keeps the original's paragraph properties (its style);
+    a list item also gets its list (w:numPr). Text before the first marker stays
+    in the original paragraph.
+    """
+    for paragraph in list(root.iter(qn("w:p"))):
+        if not any(BLOCK_MARKERS.search(t.text or "") for t in paragraph.iter(qn("w:t"))):
+            continue
+        _split_runs_at_block_markers(paragraph)
+        properties = paragraph.find(qn("w:pPr"))
+        current, pieces = paragraph, []
+        for child in list(paragraph):
+            if child.tag == qn("w:pPr"):
+                continue
+            marker = _block_marker_of(child)
+            if marker is None:
+                if current is not paragraph:
+                    current.append(child)
+                continue
+            paragraph.remove(child)
+            current = _element("w:p")
+            if properties is not None:
+                current.append(copy.deepcopy(properties))
+            if marker[0] in (DOCX_BULLET, DOCX_NUMBER):
+                kind = "bullets" if marker[0] == DOCX_BULLET else "numbers"
+                _set_numbering(current, lists.num_id(kind, restart=DOCX_RESTART in marker))
+            pieces.append(current)
+        anchor = paragraph
+        for piece in pieces:
+            anchor.addnext(piece)
+            anchor = piece
+        if not any(c.tag != qn("w:pPr") for c in paragraph):
+            paragraph.getparent().remove(paragraph)
+
+
+def _split_runs_at_block_markers(paragraph) -> None:
+    """Each block marker ends up alone in a run of its own (w:r with a single w:t)."""
+    for run in list(paragraph.iter(qn("w:r"))):
+        texts = run.findall(qn("w:t"))
+        if not any(BLOCK_MARKERS.search(t.text or "") for t in texts):
+            continue
+        properties = run.find(qn("w:rPr"))
+        new_runs = []
+
+        def new_run():
+            element = _element("w:r")
+            if properties is not None:
+                element.append(copy.deepcopy(properties))
+            new_runs.append(element)
+            return element
+
+        for child in run:
+            if child.tag == qn("w:rPr"):
+                continue
+            if child.tag != qn("w:t"):
+                new_run().append(copy.deepcopy(child))
+                continue
+            for piece in BLOCK_MARKERS.split(child.text or ""):
+                if not piece:
+                    continue
+                t = _element("w:t")
+                t.text = piece
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                new_run().append(t)
+        parent = run.getparent()
+        index = parent.index(run)
+        parent.remove(run)
+        for offset, element in enumerate(new_runs):
+            parent.insert(index + offset, element)
+
+
+def _block_marker_of(child) -> str | None:
+    if child.tag != qn("w:r"):
+        return None
+    texts = child.findall(qn("w:t"))
+    if len(texts) == 1 and BLOCK_MARKERS.fullmatch(texts[0].text or ""):
+        return texts[0].text
+    return None
+
+
+def _set_numbering(paragraph, num_id: str) -> None:
+    properties = paragraph.find(qn("w:pPr"))
+    if properties is None:
+        properties = _element("w:pPr")
+        paragraph.insert(0, properties)
+    for old in properties.findall(qn("w:numPr")):
+        properties.remove(old)
+    numbering = _xml(f'<w:numPr {_W_NS}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
+    # w:numPr comes right after w:pStyle, w:keepNext, w:keepLines, w:pageBreakBefore, w:framePr, w:widowControl
+    before = [qn(t) for t in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+                               "w:widowControl")]
+    position = 0
+    for i, child in enumerate(properties):
+        if child.tag in before:
+            position = i + 1
+    properties.insert(position, numbering)
 
 
 def _apply_docx_markers(root) -> None:

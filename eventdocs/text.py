@@ -4,6 +4,13 @@ The small inline markup of the YAML files:
 
     **bold**     *italic*     17^e^ (superscript)     \\* (a literal star)
     {ordinal}    a value computed from the edition (see ``placeholders.py``)
+    {date:2026-03-15}   any date, printed in the document's language
+
+and, line by line (a text written with ``|`` in YAML keeps its lines):
+
+    - an item        a bulleted list (also « • » or « – »)
+    1. an item       a numbered list (also « 1) »)
+    (empty line)     a new paragraph
 
 A ``Text`` is a piece of that markup already resolved for one language. It
 renders itself as HTML tags (``__html__``, used by Jinja's autoescape), as
@@ -23,9 +30,15 @@ NNBSP = "\u202f"  # narrow no-break space, before ; ! ? in French
 # Private-use characters that survive Jinja and docxtpl untouched and are
 # turned into run properties by ``render._apply_docx_markers``.
 DOCX_BOLD, DOCX_ITALIC, DOCX_SUP, DOCX_BREAK = "\ue001", "\ue002", "\ue003", "\ue004"
+# Block markers: where a text's paragraphs and list items begin. ``render`` splits the Word
+# paragraph there; a numbered list's first item also carries DOCX_RESTART (numbering from 1).
+DOCX_PARAGRAPH, DOCX_BULLET, DOCX_NUMBER, DOCX_RESTART = "\ue005", "\ue006", "\ue007", "\ue008"
 
 _TOKEN = re.compile(r"\\([*^\\{}])|(\*\*)|(\*)|(\^)|(\n)")
-PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+#: {name}, or {name:argument} (a date: {date:2026-03-15}); an escaped brace (\{) is not one
+PLACEHOLDER = re.compile(r"(?<!\\)\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}\s]*))?\}")
+_BULLET_ITEM = re.compile(r"^[ \t]*[-•–][ \t]+(?=\S)")
+_NUMBER_ITEM = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -37,8 +50,56 @@ class Run:
     br: bool = False  # a line break, text is empty
 
 
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (one item) or a list (one item per entry) of a text."""
+
+    kind: str  # "paragraph", "bullets" or "numbers"
+    items: tuple[tuple[Run, ...], ...]
+
+
 class MarkupError(ValueError):
     """Unbalanced ** * or ^ in a text."""
+
+
+def parse_blocks(markup: str) -> list[Block]:
+    """Split markup into paragraphs and lists, each item parsed into runs.
+
+    A text without list items or empty lines is one paragraph (its line
+    breaks kept as breaks). Raise MarkupError on an unclosed marker.
+    """
+    lines = markup.split("\n")
+    if not any(_BULLET_ITEM.match(line) or _NUMBER_ITEM.match(line) for line in lines) \
+            and not any(not line.strip() for line in lines[1:-1]):
+        return [Block("paragraph", (tuple(parse(markup)),))]
+    blocks: list[Block] = []
+    kind, items, lines_of_paragraph = None, [], []
+
+    def close():
+        nonlocal kind, items
+        if lines_of_paragraph:
+            blocks.append(Block("paragraph", (tuple(parse("\n".join(lines_of_paragraph))),)))
+            lines_of_paragraph.clear()
+        if items:
+            blocks.append(Block(kind, tuple(tuple(parse(item)) for item in items)))
+            kind, items = None, []
+
+    for line in lines:
+        item_kind = "bullets" if _BULLET_ITEM.match(line) else "numbers" if _NUMBER_ITEM.match(line) else None
+        if item_kind:
+            if lines_of_paragraph or item_kind != kind:
+                close()
+            kind = item_kind
+            pattern = _BULLET_ITEM if item_kind == "bullets" else _NUMBER_ITEM
+            items.append(pattern.sub("", line, count=1).strip())
+        elif not line.strip():
+            close()
+        elif items:  # a line under an item, not an item itself: the item goes on
+            items[-1] += " " + line.strip()
+        else:
+            lines_of_paragraph.append(line.strip())
+    close()
+    return [b for b in blocks if any(b.items)] or [Block("paragraph", ((),))]
 
 
 def parse(markup: str) -> list[Run]:
@@ -140,51 +201,116 @@ def _html_words(text: str) -> str:
     return "".join(out)
 
 
-class Text:
-    """A resolved text in one language, rendered per output format."""
+def _runs_html(runs) -> str:
+    out = []
+    for r in runs:
+        if r.br:
+            out.append("<br>")
+            continue
+        piece = _html_words(r.text)
+        if r.sup:
+            piece = f"<sup>{piece}</sup>"
+        if r.italic:
+            piece = f"<em>{piece}</em>"
+        if r.bold:
+            piece = f"<strong>{piece}</strong>"
+        out.append(piece)
+    return "".join(out)
 
-    __slots__ = ("markup", "runs", "style")
+
+def _runs_docx(runs) -> str:
+    """Plain text with private-use markers where formatting toggles (every toggle closed at the end)."""
+    out = []
+    state = (False, False, False)
+    for r in runs:
+        if r.br:
+            out.append(DOCX_BREAK)
+            continue
+        for on, was, marker in zip((r.bold, r.italic, r.sup), state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
+            if on != was:
+                out.append(marker)
+        state = (r.bold, r.italic, r.sup)
+        out.append(r.text)
+    for was, marker in zip(state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
+        if was:
+            out.append(marker)
+    return "".join(out)
+
+
+def _runs_plain(runs) -> str:
+    return "".join("\n" if r.br else r.text for r in runs)
+
+
+class Text:
+    """A resolved text in one language, rendered per output format.
+
+    Most texts are one paragraph; a text may also hold several paragraphs and
+    lists (``blocks``). Printed where a single line is expected (``{{ text }}``),
+    such a text keeps its items on their own lines; ``{{ text|paragraphs }}``
+    (HTML) and the Word renderer make real paragraphs and lists of it.
+    """
+
+    __slots__ = ("markup", "blocks", "runs", "style")
 
     def __init__(self, markup: str, style: str = "normal"):
         self.markup = markup
-        self.runs = parse(markup)
+        self.blocks = parse_blocks(markup)
+        self.runs = [run for i, item in enumerate(_items(self.blocks))
+                     for run in ([Run("", br=True)] if i else []) + list(item)]
         self.style = style
 
+    @property
+    def is_simple(self) -> bool:
+        """One paragraph, no list."""
+        return len(self.blocks) == 1 and self.blocks[0].kind == "paragraph"
+
     def __str__(self) -> str:
-        return "".join("\n" if r.br else r.text for r in self.runs)
+        if self.is_simple:
+            return _runs_plain(self.runs)
+        lines = []
+        for block in self.blocks:
+            for n, item in enumerate(block.items, start=1):
+                prefix = {"bullets": "• ", "numbers": f"{n}. "}.get(block.kind, "")
+                lines.append(prefix + _runs_plain(item))
+        return "\n".join(lines)
 
     def __html__(self) -> str:
+        if self.is_simple:
+            return _runs_html(self.runs)
+        lines = []
+        for block in self.blocks:
+            for n, item in enumerate(block.items, start=1):
+                prefix = {"bullets": "•\u00a0", "numbers": f"{n}.\u00a0"}.get(block.kind, "")
+                lines.append(prefix + _runs_html(item))
+        return "<br>".join(lines)
+
+    def html_paragraphs(self, css_class: str = "") -> str:
+        """The text as HTML blocks: ``<p>`` for each paragraph, ``<ul>``/``<ol>`` for lists."""
+        attr = f' class="{html.escape(css_class)}"' if css_class else ""
         out = []
-        for r in self.runs:
-            if r.br:
-                out.append("<br>")
-                continue
-            piece = _html_words(r.text)
-            if r.sup:
-                piece = f"<sup>{piece}</sup>"
-            if r.italic:
-                piece = f"<em>{piece}</em>"
-            if r.bold:
-                piece = f"<strong>{piece}</strong>"
-            out.append(piece)
+        for block in self.blocks:
+            if block.kind == "paragraph":
+                out.append(f"<p{attr}>{_runs_html(block.items[0])}</p>")
+            else:
+                tag = "ul" if block.kind == "bullets" else "ol"
+                items = "".join(f"<li>{_runs_html(item)}</li>" for item in block.items)
+                out.append(f'<{tag} class="text-list">{items}</{tag}>')
         return "".join(out)
 
     def docx(self) -> str:
-        """Plain text with private-use markers where formatting toggles."""
+        """Plain text with private-use markers where formatting toggles and where blocks begin."""
+        if self.is_simple:
+            return _runs_docx(self.runs)
         out = []
-        state = (False, False, False)
-        for r in self.runs:
-            if r.br:
-                out.append(DOCX_BREAK)
-                continue
-            for on, was, marker in zip((r.bold, r.italic, r.sup), state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
-                if on != was:
-                    out.append(marker)
-            state = (r.bold, r.italic, r.sup)
-            out.append(r.text)
-        for was, marker in zip(state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
-            if was:
-                out.append(marker)
+        for b, block in enumerate(self.blocks):
+            for n, item in enumerate(block.items):
+                if block.kind == "bullets":
+                    out.append(DOCX_BULLET)
+                elif block.kind == "numbers":
+                    out.append(DOCX_NUMBER + (DOCX_RESTART if n == 0 else ""))
+                elif b:
+                    out.append(DOCX_PARAGRAPH)
+                out.append(_runs_docx(item))
         return "".join(out)
 
     def __bool__(self) -> bool:
@@ -221,20 +347,49 @@ def escape_markup(text: str) -> str:
     return re.sub(r"([*^\\{}])", r"\\\1", text)
 
 
-def substitute(markup: str, values: dict[str, str]) -> str:
+def _items(blocks: list[Block]):
+    for block in blocks:
+        yield from block.items
+
+
+class Unavailable:
+    """The value of a placeholder whose data the edition does not have; using it is an error."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class PlaceholderUnavailable(Exception):
+    """A text uses a placeholder whose data the edition lacks (``{theme}`` without a theme)."""
+
+    def __init__(self, name: str, reason: str):
+        self.name, self.reason = name, reason
+        super().__init__(f"uses {{{name}}}, but {reason}")
+
+
+def substitute(markup: str, values) -> str:
     """Replace ``{name}`` by its value; ``{Name}`` capitalises the value's first letter.
 
-    Raises KeyError(name) for an unknown placeholder.
+    A value may be a string (markup), an ``Unavailable`` (raises
+    PlaceholderUnavailable) or a function of the argument (``{date:2026-03-15}``).
+    Raises KeyError(name) for an unknown placeholder, ValueError for a bad argument.
     """
 
     def repl(m: re.Match) -> str:
-        name = m.group(1)
-        if name in values:
-            return values[name]
-        lower = name[0].lower() + name[1:]
-        if name[0].isupper() and lower in values:
-            return Text(values[lower]).capitalize_first().markup
-        raise KeyError(name)
+        name, argument = m.group(1), m.group(2)
+        capital = name[0].isupper()
+        key = name if name in values else (name[0].lower() + name[1:])
+        if key not in values or (key != name and not capital):
+            raise KeyError(name)
+        value = values[key]
+        if callable(value):
+            value = value(argument)
+        elif argument is not None:
+            raise ValueError(f"{{{name}}} takes no ':' argument")
+        if isinstance(value, Unavailable):
+            raise PlaceholderUnavailable(name, value.reason)
+        return Text(value).capitalize_first().markup if key != name else value
 
-    # an escaped brace (\{) is not a placeholder
-    return re.sub(r"(?<!\\)\{([A-Za-z_]+)\}", repl, markup)
+    return PLACEHOLDER.sub(repl, markup)

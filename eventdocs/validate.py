@@ -16,22 +16,40 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import EditionError, Problem
 from .load import RawEdition, SourceMap
-from .model import Edition, LList, LText
-from .placeholders import PLACEHOLDERS
+from .fonts import bundled_fonts, font_coverage, unprintable
+from .images import check_image
+from .model import Edition, Image, LList, LText
+from .placeholders import PLACEHOLDERS, is_known, parse_date_argument
 from .scaffold import MARK
-from .text import MarkupError, parse, substitute
+from .text import PLACEHOLDER, MarkupError, parse_blocks
 
 
 def validate(raw: RawEdition) -> Edition:
     """Check the data of one edition; raise EditionError listing every problem."""
+    label_problems = list(_label_problems(raw))
     try:
         edition = Edition.model_validate(raw.data)
     except ValidationError as exc:
-        raise EditionError(raw.problems + _schema_problems(exc, raw.sources)) from None
-    problems = raw.problems + list(_consistency_problems(edition, raw)) + list(_markup_problems(edition, raw.sources))
+        raise EditionError(raw.problems + label_problems + _schema_problems(exc, raw.sources)) from None
+    problems = (raw.problems + label_problems + list(_consistency_problems(edition, raw))
+                + list(_markup_problems(edition, raw.sources)) + list(_image_problems(edition, raw))
+                + list(_character_problems(edition, raw)))
     if problems:
         raise EditionError(problems)
     return edition
+
+
+def _label_problems(raw: RawEdition) -> Iterator[Problem]:
+    """An edition may override the labels the layout has, and no other."""
+    labels = raw.data.get("labels")
+    if not raw.label_keys or not isinstance(labels, dict):
+        return
+    known = sorted(raw.label_keys)
+    for key in labels:
+        if key not in raw.label_keys:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; the labels are listed in templates/labels.yaml"
+            yield raw.sources.problem(("labels", key), f"unknown label '{key}'{hint}")
 
 
 def _schema_problems(exc: ValidationError, sources: SourceMap) -> list[Problem]:
@@ -135,23 +153,110 @@ def _consistency_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem
 
 
 def _markup_problems(edition: Edition, sources: SourceMap) -> Iterator[Problem]:
-    names = {name: "x" for name in PLACEHOLDERS}
     for path, text in iter_texts(edition):
         if MARK in text:
             yield sources.problem(path, f"still marked {MARK}: write this text for {edition.year}, then remove the mark")
             continue
-        try:
-            parse(substitute(text, names))
-        except KeyError as exc:
-            known = ", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS))
-            yield sources.problem(path, f"unknown placeholder {{{exc.args[0]}}}; the placeholders are: {known}")
-        except MarkupError as exc:
-            yield sources.problem(path, str(exc))
+        for message in markup_problems(text):
+            yield sources.problem(path, message)
+    if edition.results:
+        seen: dict[str, int] = {}
+        for i, figure in enumerate(edition.results.figures):
+            if figure.id in seen:
+                yield sources.problem(("results", "figures", i, "id"),
+                                      f"two figures are named '{figure.id}' (the other is figure {seen[figure.id] + 1}); "
+                                      "give each its own id")
+            seen.setdefault(figure.id, i)
+
+
+def _image_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem]:
+    """Every image must be a PNG, JPEG or SVG file inside the project."""
+    if raw.root is None:
+        return
+    for path, image in iter_models(edition, Image):
+        message = check_image(raw.root, image.file)
+        if message:
+            yield raw.sources.problem(path + ("file",), message)
+
+
+def _character_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem]:
+    """A character no bundled font can draw would print as an empty box: refuse it, naming the field."""
+    if raw.root is None or not (raw.root / "fonts").is_dir():
+        return
+    coverage = font_coverage(bundled_fonts(raw.root / "fonts"))
+    if not coverage:
+        return
+    for path, text in iter_strings(edition):
+        missing = unprintable(text, coverage)
+        if missing:
+            shown = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing[:5])
+            yield raw.sources.problem(path, f"holds characters no font of fonts/ can print: {shown}; "
+                                            "replace them, or add a font that has them to fonts/")
+
+
+def iter_models(node: Any, kind: type, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Every model of type ``kind`` in the edition, with its data path."""
+    if isinstance(node, kind):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from iter_models(getattr(node, name), kind, path + (name,))
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            yield from iter_models(item, kind, path + (i,))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_models(value, kind, path + (key,))
+
+
+def iter_strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every string of the edition (texts, names, addresses…), with its data path."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from iter_strings(getattr(node, name), path + (name,))
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            yield from iter_strings(item, path + (i,))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_strings(value, path + (key,))
+
+
+def markup_problems(text: str) -> list[str]:
+    """What is wrong with the markup of one text: unknown placeholders, bad dates, unclosed markers.
+
+    The markup is checked as written (placeholders not filled in), so a message
+    quotes the officer's own words.
+    """
+    problems = []
+    for m in PLACEHOLDER.finditer(text):
+        name, argument = m.group(1), m.group(2)
+        if not is_known(name):
+            close = difflib.get_close_matches(name, [n for n in PLACEHOLDERS if "…" not in n], n=1)
+            hint = f"did you mean {{{close[0]}}}? " if close else ""
+            problems.append(f"unknown placeholder {{{name}}}; {hint}the placeholders are listed in the README")
+        elif name.lower() in ("date", "long_date"):
+            try:
+                parse_date_argument(argument)
+            except ValueError as exc:
+                problems.append(f"{{{name}:{argument or ''}}}: {exc}")
+        elif argument is not None:
+            problems.append(f"{{{name}:{argument}}}: {{{name}}} takes no ':' argument")
+    try:
+        parse_blocks(text)
+    except MarkupError as exc:
+        problems.append(str(exc))
+    return problems
 
 
 def iter_texts(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Every reader-visible string in the edition, with its data path."""
-    if isinstance(node, (LText, LList)):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_texts(value, path + (key,))
+    elif isinstance(node, (LText, LList)):
         for lang in ("fr", "en"):
             value = getattr(node, lang)
             if isinstance(value, str):

@@ -1,4 +1,15 @@
-"""Fixtures: a copy of the project per test that changes data, one shared build per session."""
+"""Fixtures: a copy of the project per test that changes data, one shared build per session.
+
+Tests never read the real editions/ (the officer rewrites them every year) but the
+fixture editions of tests/fixtures/<name>/ (their editions/ and images/), assembled
+with the project's real templates/ and fonts/ into a temporary project folder:
+
+- reference: the 2025 and 2026 editions as the seeds give them (frozen copies);
+- full: a two-day edition with images, lists, labels of its own and results;
+- minimal: a one-day edition with no optional block;
+- earlier: an earlier edition written in YAML alone (another name, venue, president…);
+- unicode: long texts and non-Latin scripts.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -24,13 +36,45 @@ def update_golden(request):
     return request.config.getoption("--update-golden")
 
 
+def assemble(fixture: str, target: Path) -> Path:
+    """A project folder: the fixture's editions (and images), the project's templates and fonts."""
+    shutil.copytree(FIXTURES / fixture, target, ignore=shutil.ignore_patterns("expected"))
+    for name in ("templates", "fonts"):
+        shutil.copytree(ROOT / name, target / name)
+    return target
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A private copy of editions/, templates/ and fonts/ that a test may break."""
-    root = tmp_path / "project"
-    for name in ("editions", "templates", "fonts"):
-        shutil.copytree(ROOT / name, root / name)
-    return root
+    """A private copy of the reference fixture (2025 and 2026 as the seeds give them) that a test may break."""
+    return assemble("reference", tmp_path / "project")
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """``make_project("minimal")``: a private copy of any fixture project."""
+    return lambda fixture: assemble(fixture, tmp_path / fixture)
+
+
+_shared: dict[str, Path] = {}
+
+
+def shared_project(fixture: str = "reference") -> Path:
+    """A fixture project assembled once per test session, for tests that only read it."""
+    if fixture not in _shared:
+        import atexit
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix=f"raict-{fixture}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _shared[fixture] = assemble(fixture, folder / "project")
+    return _shared[fixture]
+
+
+@pytest.fixture(scope="session")
+def reference_project() -> Path:
+    """The reference fixture, shared: for tests that only read it."""
+    return shared_project("reference")
 
 
 @pytest.fixture
@@ -52,10 +96,10 @@ def run(capsys):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """Every edition built once into a temporary output folder (shared by the tests)."""
+def built(tmp_path_factory, reference_project) -> Path:
+    """Every edition of the reference fixture built once into a temporary output folder (shared by the tests)."""
     out = tmp_path_factory.mktemp("output")
-    code = main(["build", "--all", "--output", str(out)])
+    code = main(["--project", str(reference_project), "build", "--all", "--output", str(out)])
     assert code == 0
     return out
 

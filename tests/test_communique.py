@@ -125,8 +125,8 @@ def test_next_edition_is_derived_from_the_edition(project, run, tmp_path):
 
 def test_headline_figures_follow_the_results(project, run, tmp_path):
     source = project / "editions" / "2025.yaml"
-    edit(source, "  participants: 400\n", "  participants: 612\n")
-    edit(source, "  countries: 26\n", "  countries: 31\n")
+    edit(source, "      value: 400\n", "      value: 612\n")
+    edit(source, "      value: 26\n", "      value: 31\n")
     out = tmp_path / "out"
     build_communique(run, project, 2025, out)
     for fmt in ("docx", "pdf"):

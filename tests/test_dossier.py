@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from eventdocs import formats
 from eventdocs.build import load_edition
 from eventdocs.render import Project
-from conftest import edit
+from conftest import edit, shared_project
 from extract import contains, docx_text, normalize, pdf_pages, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_previous_edition_comes_from_its_own_file(texts, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_programme_times_are_those_of_the_edition(texts, fmt):
-    edition = load_edition(Project(ROOT), 2026).edition
+    edition = load_edition(Project(shared_project()), 2026).edition
     expected = [
         normalize(formats.time_range(session.start, session.end, "fr"))
         for day in edition.programme
@@ -237,7 +237,7 @@ def test_docx_is_a4_with_page_numbers_in_the_footer(built):
 
 
 def test_previous_edition_figures_follow_its_file(project, run, tmp_path):
-    edit(project / "editions" / "2025.yaml", "participants: 400", "participants: 437")
+    edit(project / "editions" / "2025.yaml", "value: 400", "value: 437")
     texts = build_dossier(run, project, tmp_path / "out")
     for text in texts.values():
         previous = section(text, PREVIOUS_TITLE)

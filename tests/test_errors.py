@@ -115,7 +115,7 @@ def test_unknown_placeholder(run, project, previous_output):
     edit(project, "editions/2026.yaml", "pour cette {ordinal}\n", "pour cette {ordinnal}\n")
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
-    assert "letter.closing.fr: unknown placeholder {ordinnal}; the placeholders are:" in err
+    assert "letter.closing.fr: unknown placeholder {ordinnal}; did you mean {ordinal}?" in err
     assert_failed_cleanly(code, err, previous_output, before)
 
 
@@ -151,7 +151,7 @@ def test_missing_edition(run, project, tmp_path):
 
 
 def test_template_with_unknown_variable_fails_at_check(run, project):
-    edit(project, "templates/letter.html", "{{ place_date }}", "{{ edition.letter.placce }}")
+    edit(project, "templates/letter.html", "{{ labels.letter_dateline }}", "{{ edition.letter.placce }}")
     code, out, err = run("check", "2026", project=project)
     assert code == 1
     assert "templates/letter.html:" in err and "placce" in err
@@ -163,7 +163,7 @@ def test_word_template_with_unknown_variable_fails_at_check(run, project):
 
     path = project / "templates/letter.docx"
     document = docx.Document(str(path))
-    paragraph = next(p for p in document.paragraphs if "place_date" in p.text)
+    paragraph = next(p for p in document.paragraphs if "letter_dateline" in p.text)
     paragraph.runs[0].text = "{{ edition.letter.datte }}"
     for run_ in paragraph.runs[1:]:
         run_.text = ""

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import docx
 import pytest
+
+from conftest import shared_project
 from pypdf import PdfReader
 
 from eventdocs.build import Renderer, load_edition
@@ -58,7 +60,7 @@ def programme_times(lang: str) -> list[str]:
             return f"{t.hour}h{t.minute:02d}"
         return f"{(t.hour % 12) or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}"
 
-    edition = load_edition(Project(ROOT), 2026).edition
+    edition = load_edition(Project(shared_project()), 2026).edition
     return [f"{clock(s.start)} – {clock(s.end)}" for day in edition.programme for s in day.sessions]
 
 
@@ -142,7 +144,7 @@ def test_parallel_sessions_sit_under_their_session(built):
 
 
 def test_programme_is_an_html_table_in_the_pdf(built):
-    project = Project(ROOT)
+    project = Project(shared_project())
     loaded = load_edition(project, 2026)
     output = Output(InvitationDocument(), loaded.edition, "en")
     renderer = Renderer(project)
@@ -214,7 +216,7 @@ def test_bilingual_halves_are_numbered_like_booklets(built):
 def test_bilingual_is_pdf_only_with_both_titles(built):
     assert not (built / "2026" / "invitation-bilingual.docx").exists()
     meta = PdfReader(str(built / "2026" / "invitation-bilingual.pdf")).metadata
-    assert meta.title == "Plaquette d’invitation – Rencontres 2026 / Invitation brochure – Rencontres 2026"
+    assert meta.title == "Plaquette d’invitation – Rencontres de l’AICT 2026 / Invitation brochure – AICT Meeting 2026"
 
 
 def test_bilingual_pdf_has_a_bookmark_per_language(built):
@@ -236,7 +238,7 @@ def test_build_2025_skips_the_invitation_and_says_why(run, tmp_path):
 
 
 def test_skip_reason_names_what_is_missing():
-    edition = load_edition(Project(ROOT), 2026).edition
+    edition = load_edition(Project(shared_project()), 2026).edition
     doc = InvitationDocument()
     assert doc.skip_reason(edition) is None
     no_programme = doc.skip_reason(edition.model_copy(update={"programme": []}))
@@ -309,7 +311,7 @@ def test_docx_editorial_bold_is_navy(built):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_docx_welcome_and_breaks_are_set_back_in_grey(built, lang):
-    edition = load_edition(Project(ROOT), 2026).edition
+    edition = load_edition(Project(shared_project()), 2026).edition
     minor = {str(getattr(s.title, lang)) for day in edition.programme for s in day.sessions
              if s.kind.value in ("welcome", "break", "lunch")}
     styles = {}

@@ -89,7 +89,7 @@ def test_french_typography_in_both_formats(built):
 
 def test_pdf_metadata(built):
     meta = pdf_metadata(built / "2026" / "letter-fr.pdf")
-    assert meta["Title"] == "Lettre d’invitation du président – Rencontres 2026"
+    assert meta["Title"] == "Lettre d’invitation du président – Rencontres de l’AICT 2026"
     assert meta["Author"] == "Cités Unies France"
     assert meta["Lang"] == "fr"
     assert pdf_metadata(built / "2026" / "letter-en.pdf")["Lang"] == "en"
@@ -97,7 +97,7 @@ def test_pdf_metadata(built):
 
 def test_docx_properties(built):
     props = docx.Document(str(built / "2026" / "letter-en.docx")).core_properties
-    assert props.title == "Invitation letter from the President – Rencontres 2026"
+    assert props.title == "Invitation letter from the President – AICT Meeting 2026"
     assert props.author == "Cités Unies France"
     assert props.language == "en-GB"
     assert props.created.year == 2026

@@ -15,6 +15,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
+from conftest import shared_project
 from pypdf import PdfReader
 
 from eventdocs import merge as merging
@@ -104,7 +106,7 @@ def letter_files(folder: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def protocol():
-    return load_protocol(ROOT / "editions", ROOT)
+    return load_protocol(shared_project() / "editions", shared_project())
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,7 @@ def merged(tmp_path_factory):
     """The main spreadsheet merged once: (result, letters folder)."""
     folder = tmp_path_factory.mktemp("merge")
     spreadsheet = write_xlsx(folder / "invites.xlsx", ROWS)
-    result = merge(Project(ROOT), 2026, spreadsheet, folder / "output")
+    result = merge(Project(shared_project()), 2026, spreadsheet, folder / "output")
     return result, result.folder
 
 
@@ -281,7 +283,7 @@ def test_a_bad_row_says_why(protocol, values, reason):
 
 
 def test_characters_no_bundled_font_has_are_refused(protocol):
-    from eventdocs.recipients import bundled_fonts, font_coverage
+    from eventdocs.fonts import bundled_fonts, font_coverage
 
     coverage = font_coverage(bundled_fonts(ROOT / "fonts"))
     cells = {"title": "Madame", "first_name": "지민", "last_name": "Kim", "address1": "1 rue", "postcode": "75018",
@@ -488,7 +490,7 @@ def test_the_pdf_letters_keep_the_letters_pdf_a_metadata_and_tags(merged):
     reader = PdfReader(folder / f"{letter(result, 2).stem}.pdf")
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "fr" and "/StructTreeRoot" in root and "/OutputIntents" in root
-    assert reader.metadata.title == "Lettre d’invitation du président – Rencontres 2026"
+    assert reader.metadata.title == "Lettre d’invitation du président – Rencontres de l’AICT 2026"
     # the address is a paragraph of the structure tree, read after the letterhead
     document = root["/StructTreeRoot"]["/K"][0].get_object()
     address = document["/K"][1].get_object()
@@ -614,7 +616,7 @@ def test_partial_files_of_a_killed_run_are_removed(tmp_path):
     folder = tmp_path / "out" / "2026" / "letters"
     folder.mkdir(parents=True)
     (folder / ".0002-hidalgo-anne.pdf.k3j4.part").write_bytes(b"%PDF-1.7 half")
-    merge(Project(ROOT), 2026, spreadsheet, tmp_path / "out")
+    merge(Project(shared_project()), 2026, spreadsheet, tmp_path / "out")
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
 
 

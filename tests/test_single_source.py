@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import shared_project
+
 from eventdocs import formats
 from eventdocs.build import load_edition
 from eventdocs.localize import localize
@@ -15,7 +17,7 @@ DOCUMENTS = {"fr": ["invitation-fr", "dossier-fr"], "en": ["invitation-en"]}
 
 
 def programme(lang):
-    edition = load_edition(Project(ROOT), 2026).edition
+    edition = load_edition(Project(shared_project()), 2026).edition
     view = localize(edition, lang)
     for day in view.programme:
         for session in day.sessions:

@@ -9,13 +9,10 @@ Adding a fifth document is a subclass here, two templates and a test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
-from ..errors import Problem, TemplateError
-from ..localize import Localizer, localize
+from ..localize import localize
 from ..model import Edition
-from ..placeholders import PLACEHOLDERS
-from ..text import Text, escape_markup, substitute, typography
 
 
 @dataclass(frozen=True)
@@ -33,11 +30,13 @@ class Output:
 
 
 class DocumentType:
-    """Base class of every document; subclasses fill in the class data."""
+    """Base class of every document; subclasses fill in the class data.
+
+    Its title (PDF and Word metadata, archive index) is the label
+    ``title_<id>`` of templates/labels.yaml, which an edition may override.
+    """
 
     id: ClassVar[str]
-    #: shown in messages, the PDF title and the archive index
-    titles: ClassVar[dict[str, str]]
     languages: ClassVar[tuple[str, ...]] = ("fr", "en")
     #: edition fields that must be filled for the document to exist
     needs: ClassVar[tuple[str, ...]] = ()
@@ -74,15 +73,19 @@ class DocumentType:
         (see localize.py); ``previous`` is None when there is no earlier edition file.
         """
         text_lang = "fr" if lang == "bilingual" else lang
+        view = localize(edition, text_lang, extra.get("salutation"))
+        previous_view = localize(previous, text_lang) if previous else None
         return {
-            "edition": localize(edition, text_lang, extra.get("salutation")),
-            "previous": localize(previous, text_lang) if previous else None,
+            "edition": view,
+            "previous": previous_view,
             "lang": lang,
-            "title": self.title(edition, text_lang),
+            "title": self.title(edition, text_lang, view),
             "document": self.id,
-            # labels may use placeholders too: {{ fill(labels.x) }} in a template
-            "fill": label_filler(edition, text_lang),
-            "fill_previous": label_filler(previous, text_lang) if previous else None,
+            # the fixed words of the layout, placeholders filled (templates/labels.yaml, labels: in the YAML)
+            "labels": view.labels,
+            # the same labels with the previous edition's values ("la 16e édition, qui a eu lieu…")
+            "previous_labels": view.labels.with_values_of(previous_view._localizer) if previous_view else None,
+            "keywords": self.keywords(edition, text_lang),
             **extra,
         }
 
@@ -90,32 +93,16 @@ class DocumentType:
         """The date the document carries (its DOCX 'created' property): the event's first day by default."""
         return edition.dates[0]
 
-    def title(self, edition: Edition, lang: str) -> str:
-        """Title of the document for the PDF metadata and the DOCX properties."""
-        return typography(self.titles[lang].format(year=edition.year, edition=edition.edition), lang)
+    def title(self, edition: Edition, lang: str, view=None) -> str:
+        """Title of the document for the PDF metadata and the DOCX properties (label ``title_<id>``)."""
+        view = view or localize(edition, lang)
+        return str(getattr(view.labels, f"title_{self.id}"))
 
-
-def label_filler(edition: Edition, lang: str) -> Callable[..., Text]:
-    """``fill(label, name=value…)``: a label of labels.yaml with its ``{placeholders}`` filled.
-
-    Labels are the layout's fixed wordings; some carry facts of the edition
-    ("Rendez-vous en {next_year} pour la {next_ordinal} édition…"), computed
-    from ``edition`` rather than typed. Extra values (``date=…``) add placeholders.
-    """
-    localizer = Localizer(edition, lang)
-
-    def fill(label: Text, **more: Any) -> Text:
-        extra = {name: v.markup if isinstance(v, Text) else escape_markup(str(v)) for name, v in more.items()}
-        try:
-            return Text(typography(substitute(label.markup, {**localizer.values, **extra}), lang))
-        except KeyError as exc:
-            known = ", ".join("{" + name + "}" for name in sorted({*PLACEHOLDERS, *more}))
-            raise TemplateError(Problem(
-                f"the label «{label}» uses an unknown placeholder {{{exc.args[0]}}}; the placeholders are: {known}",
-                file="templates/labels.yaml",
-            )) from None
-
-    return fill
+    @staticmethod
+    def keywords(edition: Edition, lang: str) -> str:
+        """The PDF and DOCX keywords: what the edition has of acronym, year, hashtag, association."""
+        parts = [edition.acronym, str(edition.year), edition.hashtag, edition.association.short_name]
+        return ", ".join(p for p in parts if p)
 
 
 def registry() -> dict[str, DocumentType]:

@@ -12,10 +12,6 @@ from . import DocumentType
 
 class CommuniqueDocument(DocumentType):
     id = "communique"
-    titles = {
-        "fr": "Communiqué de presse – Rencontres {year}",
-        "en": "Press release – Rencontres {year}",
-    }
     languages = ("fr",)
     needs = ("results",)
     skip_reasons = {
@@ -30,7 +26,7 @@ class CommuniqueDocument(DocumentType):
         ctx = super().context(edition, lang, **extra)
         ctx["results"] = ctx["edition"].results
         ctx["association_site"] = bare_url(edition.association.website)
-        ctx["rencontres_site"] = bare_url(edition.website)
+        ctx["rencontres_site"] = bare_url(edition.website) if edition.website else ""
         twitter = edition.association.social.twitter
         ctx["social_line"] = " ".join(filter(None, (f"@{twitter}" if twitter else None, edition.hashtag)))
         return ctx

@@ -7,14 +7,11 @@ from typing import Any
 from ..localize import Localizer
 from ..model import Edition
 from . import DocumentType
+from .invitation import quoted, short_url
 
 
 class DossierDocument(DocumentType):
     id = "dossier"
-    titles = {
-        "fr": "Dossier de presse – Rencontres {year}",
-        "en": "Press kit – Rencontres {year}",
-    }
     languages = ("fr",)
     needs = ("dossier", "programme", "expected")
     skip_reasons = {
@@ -27,4 +24,6 @@ class DossierDocument(DocumentType):
         ctx = super().context(edition, lang, previous=previous, **extra)
         # the street is a plain field: the placeholder gives it French typography (d’Iéna)
         ctx["venue_address"] = Localizer(edition, lang).text("{venue_address}")
+        ctx["quoted_theme"] = quoted(ctx["edition"].theme, lang) if edition.theme else None
+        ctx["short_url"] = short_url
         return ctx

@@ -10,7 +10,7 @@ from docxtpl import RichText
 from .. import formats
 from ..localize import View, localize
 from ..model import Edition
-from ..text import NBSP, Text, escape_markup, typography
+from ..text import DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography
 from . import DocumentType
 
 #: the languages of the bilingual booklet, in the order of its halves
@@ -21,10 +21,6 @@ BOLD_STYLE_ID = "Miseenvaleur"
 
 class InvitationDocument(DocumentType):
     id = "invitation"
-    titles = {
-        "fr": "Plaquette d'invitation – Rencontres {year}",
-        "en": "Invitation brochure – Rencontres {year}",
-    }
     languages = ("fr", "en", "bilingual")
     needs = ("brochure", "programme")
     skip_reasons = {
@@ -46,7 +42,6 @@ class InvitationDocument(DocumentType):
             ctx["title"] = " / ".join(self.title(edition, each) for each in HALVES)
         else:
             ctx.update(ctx["booklets"][0])  # the Word template reads {{ ordinal }}, {{ quoted_theme }}…
-        ctx["labels_in"] = labels_in
         ctx["short_url"] = short_url
         ctx["word_runs"] = word_runs
         return ctx
@@ -57,8 +52,8 @@ def booklet(edition: View, lang: str) -> dict[str, Any]:
     return {
         "lang": lang,
         "edition": edition,
-        "ordinal": Text(formats.ordinal(edition.edition, lang)),
-        "quoted_theme": quoted(edition.theme, lang),
+        "ordinal": Text(formats.ordinal(edition.edition, lang)) if edition.edition else None,
+        "quoted_theme": quoted(edition.theme, lang) if edition.raw.theme else None,
         "day_dates": formats.date_span(edition.dates, lang, weekdays=False),
         "venue_address": address(edition.venue, lang),
         "association_address": address(edition.association, lang),
@@ -79,21 +74,6 @@ def quoted(text: Text, lang: str) -> Text:
     return Text(f"{opening}{text.markup}{closing}")
 
 
-def labels_in(labels: dict[str, Text], lang: str) -> dict[str, Text]:
-    """The labels of one half of the bilingual booklet.
-
-    Renderer.labels("bilingual") gives the French label as ``key`` and the
-    English one as ``key_en``; the labels of a single-language output have no
-    ``_en`` keys and are returned unchanged.
-    """
-    english = {key[: -len("_en")]: text for key, text in labels.items() if key.endswith("_en")}
-    if not english:
-        return labels
-    if lang == "en":
-        return english
-    return {key: text for key, text in labels.items() if not key.endswith("_en")}
-
-
 def word_runs(text: Text) -> RichText | Text:
     """A text as Word runs, for ``{{r word_runs(x) }}`` where ``{{ x }}`` would lose the PDF's look.
 
@@ -106,18 +86,25 @@ def word_runs(text: Text) -> RichText | Text:
     if not isinstance(text, Text):  # an untranslated text: printing it reports the missing entry
         return text
     rich = RichText()
-    for run in text.runs:
-        if run.br:
-            rich.xml += "<w:r><w:br/></w:r>"
-            continue
-        # w:rPr children in the schema's order: rStyle, b, i, caps, vertAlign
-        properties = "".join((
-            f'<w:rStyle w:val="{BOLD_STYLE_ID}"/><w:b/>' if run.bold else "",
-            "<w:i/>" if run.italic else "",
-            '<w:caps w:val="0"/><w:vertAlign w:val="superscript"/>' if run.sup else "",
-        ))
-        rpr = f"<w:rPr>{properties}</w:rPr>" if properties else ""
-        rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
+    for b, block in enumerate(text.blocks):
+        for n, item in enumerate(block.items):
+            # where a paragraph or a list item begins: render.py splits the Word paragraph there
+            marker = {"bullets": DOCX_BULLET, "numbers": DOCX_NUMBER + (DOCX_RESTART if n == 0 else "")}.get(
+                block.kind, DOCX_PARAGRAPH if b else "")
+            if marker:
+                rich.xml += f'<w:r><w:t xml:space="preserve">{marker}</w:t></w:r>'
+            for run in item:
+                if run.br:
+                    rich.xml += "<w:r><w:br/></w:r>"
+                    continue
+                # w:rPr children in the schema's order: rStyle, b, i, caps, vertAlign
+                properties = "".join((
+                    f'<w:rStyle w:val="{BOLD_STYLE_ID}"/><w:b/>' if run.bold else "",
+                    "<w:i/>" if run.italic else "",
+                    '<w:caps w:val="0"/><w:vertAlign w:val="superscript"/>' if run.sup else "",
+                ))
+                rpr = f"<w:rPr>{properties}</w:rPr>" if properties else ""
+                rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
     return rich
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .. import formats
 from ..model import Edition
 from ..text import Text, escape_markup, typography
 from . import DocumentType
@@ -12,10 +11,6 @@ from . import DocumentType
 
 class LetterDocument(DocumentType):
     id = "letter"
-    titles = {
-        "fr": "Lettre d'invitation du président – Rencontres {year}",
-        "en": "Invitation letter from the President – Rencontres {year}",
-    }
     needs = ("letter",)
     skip_reasons = {"letter": "the edition has no 'letter' section (no invitation letter was written)"}
 
@@ -35,10 +30,6 @@ class LetterDocument(DocumentType):
         """
         markup = escape_markup(salutation) if salutation else None
         ctx = super().context(edition, lang, salutation=markup, **extra)
-        letter = edition.letter
-        date = formats.plain_date(letter.date, lang)
-        place = escape_markup(letter.place)
-        ctx["place_date"] = Text(f"{place}, le {date}" if lang == "fr" else f"{place}, {date}")
         ctx["recipient"] = list(recipient)
         ctx["recipient_block"] = Text("\n".join(escape_markup(line) for line in recipient))
         ctx["salutation"] = Text(typography(markup, lang)) if markup else ctx["edition"].letter.salutation
