@@ -21,14 +21,13 @@ from typing import Any
 
 import jinja2
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml.ns import qn
 from docx.shared import Mm
-from docx.text.run import Run as DocxRun
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats
+from . import formats, ooxml
 from .errors import EditionError, Problem, TemplateError
 from .localize import MissingTranslation, MissingText
+from .ooxml import qn
 from .text import DOCX_BOLD, DOCX_BREAK, DOCX_ITALIC, DOCX_SUP, Text
 
 MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
@@ -268,8 +267,10 @@ class DocxRenderer:
             raise
         document = tpl.docx
         for part in _xml_parts(document):
+            _reorder_cell_properties(part)
             _apply_docx_markers(part)
         _set_properties(document, properties)
+        _drop_styles_with_effects(document)
         buffer = io.BytesIO()
         document.save(buffer)
         return normalize_zip(buffer.getvalue())
@@ -290,6 +291,12 @@ def _xml_parts(document):
             yield rel.target_part.element
 
 
+def _reorder_cell_properties(root) -> None:
+    """Put back in its place the cell shading of docxtpl's ``{% cellbg %}``, which it puts first in ``w:tcPr``."""
+    for properties in root.iter(qn("w:tcPr")):
+        ooxml.reorder(properties)
+
+
 def _apply_docx_markers(root) -> None:
     """Split every run whose text carries markup markers into formatted runs."""
     for run in list(root.iter(qn("w:r"))):
@@ -305,13 +312,14 @@ def _apply_docx_markers(root) -> None:
 
         def new_run(bold, italic, sup):
             element = copy.deepcopy(template)
-            wrapper = DocxRun(element, None)
-            if bold:
-                wrapper.bold = True
-            if italic:
-                wrapper.italic = True
-            if sup:
-                wrapper.font.superscript = True
+            if bold or italic or sup:
+                rpr = ooxml.get_or_add(element, "w:rPr")
+                if bold:
+                    ooxml.set_property(rpr, "w:b")
+                if italic:
+                    ooxml.set_property(rpr, "w:i")
+                if sup:
+                    ooxml.set_property(rpr, "w:vertAlign", val="superscript")
             new_runs.append(element)
             return element
 
@@ -319,7 +327,7 @@ def _apply_docx_markers(root) -> None:
             if child.tag == qn("w:rPr"):
                 continue
             if child.tag != qn("w:t"):
-                new_run(bold, italic, sup).append(copy.deepcopy(child))
+                ooxml.insert(new_run(bold, italic, sup), copy.deepcopy(child))
                 continue
             for piece in MARKERS.split(child.text or ""):
                 if piece == DOCX_BOLD:
@@ -329,30 +337,27 @@ def _apply_docx_markers(root) -> None:
                 elif piece == DOCX_SUP:
                     sup = not sup
                 elif piece == DOCX_BREAK:
-                    new_run(bold, italic, sup).append(_element("w:br"))
+                    element = new_run(bold, italic, sup)
+                    ooxml.insert(element, element.makeelement(qn("w:br"), {}))
                 elif piece:
-                    t = _element("w:t")
+                    element = new_run(bold, italic, sup)
+                    t = ooxml.insert(element, element.makeelement(qn("w:t"), {}))
                     t.text = piece
                     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-                    new_run(bold, italic, sup).append(t)
         index = parent.index(run)
         parent.remove(run)
         for offset, element in enumerate(new_runs):
             parent.insert(index + offset, element)
 
 
-def _element(tag: str):
-    from docx.oxml import OxmlElement
-
-    return OxmlElement(tag)
-
-
 def _set_properties(document, properties: dict[str, Any]) -> None:
     language = properties.get("language")
     if language:
-        defaults = document.styles.element.find(qn("w:docDefaults"))
-        for lang in defaults.iter(qn("w:lang")) if defaults is not None else ():
-            lang.set(qn("w:val"), language)
+        # the spelling language of every text without its own: styles.xml's docDefaults/rPrDefault/rPr/lang
+        defaults = document.styles.element
+        for name in ("w:docDefaults", "w:rPrDefault", "w:rPr", "w:lang"):
+            defaults = ooxml.get_or_add(defaults, name)
+        defaults.set(qn("w:val"), language)
     core = document.core_properties
     for key, value in properties.items():
         setattr(core, key, value)
@@ -362,6 +367,13 @@ def _set_properties(document, properties: dict[str, Any]) -> None:
     core.modified = stamp
     core.last_printed = stamp
     core.revision = 1
+
+
+def _drop_styles_with_effects(document) -> None:
+    """No stylesWithEffects.xml in what we write: Word 2013 and later do without it (see ooxml.py)."""
+    for rid, rel in list(document.part.rels.items()):
+        if rel.reltype == ooxml.STYLES_WITH_EFFECTS:
+            document.part.drop_rel(rid)
 
 
 def normalize_zip(data: bytes) -> bytes:
