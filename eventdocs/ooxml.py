@@ -17,7 +17,13 @@ additions (``w14:``, ``w15:``). Where the two differ, Office wins:
 - margins and borders (``w:tcMar``…) put ``w:left`` before ``w:start`` for
   Office, after it for ISO 29500. Both carry the same value in a left-to-right
   document, and Word itself writes only ``w:left``/``w:right``: ``normalise``
-  drops a ``w:start``/``w:end`` that repeats them, which satisfies both.
+  drops a ``w:start``/``w:end`` that repeats them, which satisfies both;
+- a few switches (``w:cantSplit``, a style's ``w:qFormat``…) are "on"/"off"
+  only for Office, also true/false/1/0 for ISO 29500 (LibreOffice writes
+  ``w:val="true"``): ``normalise`` writes "on"/"off".
+
+``normalise`` also drops a property written twice identically (LibreOffice
+writes two empty ``w:pBdr`` in a frame's paragraph), which no schema allows.
 
 An element the tables below do not know (an extension of another vendor,
 ``mc:AlternateContent``…) keeps its place after the sibling it follows.
@@ -177,6 +183,24 @@ ORDER: dict[str, dict[str, int]] = {
 #: containers where a w:start/w:end repeating w:left/w:right is dropped (see the module's docstring)
 _SIDED = {qn(name) for name in ("w:tblBorders", "w:tblCellMar", "w:tcBorders", "w:tcMar")}
 _SYNONYMS = ((qn("w:start"), qn("w:left")), (qn("w:end"), qn("w:right")))
+#: switches that Office types "on"/"off" only, where ISO 29500 also allows true/false/1/0 (LibreOffice writes "true")
+_ON_OFF_ONLY = {
+    qn(container): {qn(name) for name in names.split()}
+    for container, names in {
+        "w:trPr": "w:cantSplit w:tblHeader",
+        "w:tcPr": "w:noWrap w:tcFitText w:hideMark",
+        "w:tblPr": "w:bidiVisual",
+        "w:style": """w:autoRedefine w:hidden w:semiHidden w:unhideWhenUsed w:qFormat w:locked w:personal
+                      w:personalCompose w:personalReply""",
+    }.items()
+}
+_ON_OFF = {"true": "on", "1": "on", "false": "off", "0": "off"}
+#: children a sequence allows more than once; any other named child is a single property
+_REPEATABLE = {qn(name) for name in """
+    w:headerReference w:footerReference w:style w:tblStylePr w:lsdException w:numPicBullet w:abstractNum w:num
+    w:lvl w:lvlOverride w:compatSetting w:activeWritingStyle w:attachedSchema w:cellIns w:cellDel w:cellMerge
+    """.split()}
+_VAL = qn("w:val")
 
 
 # --- editing: every element the package adds goes through these ---------------------------------
@@ -283,7 +307,33 @@ def normalise_tree(root) -> bool:
     for element in list(root.iter(*ORDER)):
         if element.tag in _SIDED:
             changed |= _drop_repeated_sides(element)
+        if element.tag in _ON_OFF_ONLY:
+            changed |= _on_or_off(element, _ON_OFF_ONLY[element.tag])
+        changed |= _drop_copies(element)
         changed |= reorder(element)
+    return changed
+
+
+def _drop_copies(parent) -> bool:
+    """Drop a property that repeats an identical earlier one (LibreOffice writes ``<w:pBdr/>`` twice in a frame)."""
+    order, seen, changed = ORDER[parent.tag], {}, False
+    for child in list(parent):
+        if child.tag not in order or child.tag in _REPEATABLE:
+            continue
+        if child.tag in seen and etree.tostring(child) in seen[child.tag]:
+            parent.remove(child)
+            changed = True
+        else:
+            seen.setdefault(child.tag, set()).add(etree.tostring(child))
+    return changed
+
+
+def _on_or_off(parent, switches: set[str]) -> bool:
+    changed = False
+    for child in parent:
+        if child.tag in switches and child.get(_VAL) in _ON_OFF:
+            child.set(_VAL, _ON_OFF[child.get(_VAL)])
+            changed = True
     return changed
 
 
