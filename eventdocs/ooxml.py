@@ -320,11 +320,12 @@ def _drop_copies(parent) -> bool:
     for child in list(parent):
         if child.tag not in order or child.tag in _REPEATABLE:
             continue
-        if child.tag in seen and etree.tostring(child) in seen[child.tag]:
+        earlier = seen.setdefault(child.tag, [])
+        if any(etree.tostring(child) == etree.tostring(other) for other in earlier):
             parent.remove(child)
             changed = True
         else:
-            seen.setdefault(child.tag, set()).add(etree.tostring(child))
+            earlier.append(child)
     return changed
 
 
