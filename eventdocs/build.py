@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import archive, index
+from . import archive, index, wordcheck
 from .documents import DocumentType, Output, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
@@ -330,11 +330,24 @@ def _all_editions(project: Project, loaded: dict[int, LoadedEdition]) -> dict[in
 
 
 def check(project: Project, years: list[int]) -> tuple[int, list[tuple[int, str, str]]]:
-    """Validate editions and templates in every language; write nothing."""
-    editions = load_editions(project, years)
-    outputs, skipped = plan(editions, None, None)
-    render_all(project, editions, outputs, layout=False)
+    """Validate editions and templates in every language, and the Word templates against Word's schemas; write nothing."""
+    with wordcheck.in_background(word_templates(project)) as schema_problems:
+        try:
+            editions = load_editions(project, years)
+            outputs, skipped = plan(editions, None, None)
+            render_all(project, editions, outputs, layout=False)
+        except PipelineError as exc:
+            raise PipelineError(exc.problems + schema_problems()) from None
+        problems = schema_problems()
+    if problems:
+        raise TemplateError(problems)
     return len(outputs), skipped
+
+
+def word_templates(project: Project) -> list[tuple[Path, str]]:
+    """Every Word template there is, with its name in messages (a missing one is reported when it is rendered)."""
+    names = sorted({doc.docx_template for doc in registry().values() if "docx" in doc.formats})
+    return [(project.templates / name, f"templates/{name}") for name in names if (project.templates / name).exists()]
 
 
 def verify(project: Project, year: int, output_dir: Path) -> list[str]:

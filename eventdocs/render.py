@@ -21,15 +21,14 @@ from typing import Any
 
 import jinja2
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml.ns import qn
 from docx.shared import Mm
-from docx.text.run import Run as DocxRun
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats
+from . import formats, ooxml
 from .errors import EditionError, Problem, TemplateError
 from .images import ImageStore, Picture
 from .localize import MissingText, UnavailableText, View
+from .ooxml import qn
 from .text import (
     DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP, Text,
 )
@@ -312,10 +311,12 @@ class DocxRenderer:
         document = tpl.docx
         lists = _ListNumbering(document)
         for part in _xml_parts(document):
+            _reorder_cell_properties(part.element)
             _split_blocks(part.element, lists)
             _apply_docx_markers(part.element)
             _describe_pictures(part, alts)
         _set_properties(document, properties)
+        _drop_styles_with_effects(document)
         buffer = io.BytesIO()
         document.save(buffer)
         return normalize_zip(buffer.getvalue())
@@ -426,6 +427,12 @@ class _ListNumbering:
 _W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
+def _element(tag: str):
+    from docx.oxml import OxmlElement
+
+    return OxmlElement(tag)
+
+
 def _xml(text: str):
     from docx.oxml import parse_xml
 
@@ -456,7 +463,7 @@ def _split_blocks(root, lists: _ListNumbering) -> None:
             paragraph.remove(child)
             current = _element("w:p")
             if properties is not None:
-                current.append(copy.deepcopy(properties))
+                ooxml.insert(current, copy.deepcopy(properties))
             if marker[0] in (DOCX_BULLET, DOCX_NUMBER):
                 kind = "bullets" if marker[0] == DOCX_BULLET else "numbers"
                 _set_numbering(current, lists.num_id(kind, restart=DOCX_RESTART in marker))
@@ -515,21 +522,16 @@ def _block_marker_of(child) -> str | None:
 
 
 def _set_numbering(paragraph, num_id: str) -> None:
-    properties = paragraph.find(qn("w:pPr"))
-    if properties is None:
-        properties = _element("w:pPr")
-        paragraph.insert(0, properties)
+    properties = ooxml.get_or_add(paragraph, "w:pPr")
     for old in properties.findall(qn("w:numPr")):
         properties.remove(old)
-    numbering = _xml(f'<w:numPr {_W_NS}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
-    # w:numPr comes right after w:pStyle, w:keepNext, w:keepLines, w:pageBreakBefore, w:framePr, w:widowControl
-    before = [qn(t) for t in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
-                               "w:widowControl")]
-    position = 0
-    for i, child in enumerate(properties):
-        if child.tag in before:
-            position = i + 1
-    properties.insert(position, numbering)
+    ooxml.insert(properties, _xml(f'<w:numPr {_W_NS}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def _reorder_cell_properties(root) -> None:
+    """Put back in its place the cell shading of docxtpl's ``{% cellbg %}``, which it puts first in ``w:tcPr``."""
+    for properties in root.iter(qn("w:tcPr")):
+        ooxml.reorder(properties)
 
 
 def _apply_docx_markers(root) -> None:
@@ -547,13 +549,14 @@ def _apply_docx_markers(root) -> None:
 
         def new_run(bold, italic, sup):
             element = copy.deepcopy(template)
-            wrapper = DocxRun(element, None)
-            if bold:
-                wrapper.bold = True
-            if italic:
-                wrapper.italic = True
-            if sup:
-                wrapper.font.superscript = True
+            if bold or italic or sup:
+                rpr = ooxml.get_or_add(element, "w:rPr")
+                if bold:
+                    ooxml.set_property(rpr, "w:b")
+                if italic:
+                    ooxml.set_property(rpr, "w:i")
+                if sup:
+                    ooxml.set_property(rpr, "w:vertAlign", val="superscript")
             new_runs.append(element)
             return element
 
@@ -561,7 +564,7 @@ def _apply_docx_markers(root) -> None:
             if child.tag == qn("w:rPr"):
                 continue
             if child.tag != qn("w:t"):
-                new_run(bold, italic, sup).append(copy.deepcopy(child))
+                ooxml.insert(new_run(bold, italic, sup), copy.deepcopy(child))
                 continue
             for piece in MARKERS.split(child.text or ""):
                 if piece == DOCX_BOLD:
@@ -571,30 +574,27 @@ def _apply_docx_markers(root) -> None:
                 elif piece == DOCX_SUP:
                     sup = not sup
                 elif piece == DOCX_BREAK:
-                    new_run(bold, italic, sup).append(_element("w:br"))
+                    element = new_run(bold, italic, sup)
+                    ooxml.insert(element, element.makeelement(qn("w:br"), {}))
                 elif piece:
-                    t = _element("w:t")
+                    element = new_run(bold, italic, sup)
+                    t = ooxml.insert(element, element.makeelement(qn("w:t"), {}))
                     t.text = piece
                     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-                    new_run(bold, italic, sup).append(t)
         index = parent.index(run)
         parent.remove(run)
         for offset, element in enumerate(new_runs):
             parent.insert(index + offset, element)
 
 
-def _element(tag: str):
-    from docx.oxml import OxmlElement
-
-    return OxmlElement(tag)
-
-
 def _set_properties(document, properties: dict[str, Any]) -> None:
     language = properties.get("language")
     if language:
-        defaults = document.styles.element.find(qn("w:docDefaults"))
-        for lang in defaults.iter(qn("w:lang")) if defaults is not None else ():
-            lang.set(qn("w:val"), language)
+        # the spelling language of every text without its own: styles.xml's docDefaults/rPrDefault/rPr/lang
+        defaults = document.styles.element
+        for name in ("w:docDefaults", "w:rPrDefault", "w:rPr", "w:lang"):
+            defaults = ooxml.get_or_add(defaults, name)
+        defaults.set(qn("w:val"), language)
     core = document.core_properties
     for key, value in properties.items():
         setattr(core, key, value)
@@ -604,6 +604,13 @@ def _set_properties(document, properties: dict[str, Any]) -> None:
     core.modified = stamp
     core.last_printed = stamp
     core.revision = 1
+
+
+def _drop_styles_with_effects(document) -> None:
+    """No stylesWithEffects.xml in what we write: Word 2013 and later do without it (see ooxml.py)."""
+    for rid, rel in list(document.part.rels.items()):
+        if rel.reltype == ooxml.STYLES_WITH_EFFECTS:
+            document.part.drop_rel(rid)
 
 
 def normalize_zip(data: bytes) -> bytes:

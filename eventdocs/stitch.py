@@ -39,6 +39,7 @@ from pypdf.generic import (
     ArrayObject, ContentStream, DictionaryObject, FloatObject, IndirectObject, NameObject, NumberObject, StreamObject,
 )
 
+from . import ooxml
 from .errors import Problem, TemplateError
 
 #: private-use characters that stand for the address and the salutation in a rendered DOCX
@@ -98,7 +99,7 @@ class LetterDocx:
 
         ``comment`` goes in the zip's comment, at the very end of the file (see ``file_mark``).
         """
-        runs = '</w:t><w:br/><w:t xml:space="preserve">'.join(escape(line) for line in address)
+        runs = ooxml.text_lines(address)
         greeting = escape(salutation)
         xml = greeting.join(self._before) + runs + greeting.join(self._after)
         entry = _deflated(self.XML, xml.encode("utf-8"))

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from docxtpl import RichText
 
-from .. import formats
+from .. import formats, ooxml
 from ..localize import View, localize
 from ..model import Edition
 from ..text import DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography
@@ -97,13 +97,14 @@ def word_runs(text: Text) -> RichText | Text:
                 if run.br:
                     rich.xml += "<w:r><w:br/></w:r>"
                     continue
-                # w:rPr children in the schema's order: rStyle, b, i, caps, vertAlign
-                properties = "".join((
-                    f'<w:rStyle w:val="{BOLD_STYLE_ID}"/><w:b/>' if run.bold else "",
-                    "<w:i/>" if run.italic else "",
-                    '<w:caps w:val="0"/><w:vertAlign w:val="superscript"/>' if run.sup else "",
-                ))
-                rpr = f"<w:rPr>{properties}</w:rPr>" if properties else ""
+                properties = []
+                if run.bold:
+                    properties += [("w:rStyle", {"val": BOLD_STYLE_ID}), ("w:b", {})]
+                if run.italic:
+                    properties.append(("w:i", {}))
+                if run.sup:
+                    properties += [("w:caps", {"val": "0"}), ("w:vertAlign", {"val": "superscript"})]
+                rpr = ooxml.properties("w:rPr", properties) if properties else ""
                 rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
     return rich
 
