@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -50,9 +49,15 @@ def code_hash() -> str:
     return tree_hash(PACKAGE_DIR, "*.py")
 
 
+#: the libraries that decide the bytes of a document (pinned exactly in pyproject.toml). The
+#: interpreter is not one of them: a rebuild on another Python with these versions gives the same files.
+OUTPUT_LIBRARIES = ("weasyprint", "pydyf", "pyphen", "fonttools", "docxtpl", "python-docx", "lxml", "jinja2", "babel",
+                    "num2words", "pypdf", "pillow", "pypdfium2")
+
+
 def tool_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in ("weasyprint", "pydyf", "docxtpl", "python-docx", "jinja2", "babel", "pyphen", "fonttools"):
+    versions = {}
+    for name in OUTPUT_LIBRARIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import archive, index, wordcheck
+from . import archive, index, wordcheck, wordlint
 from .documents import DocumentType, Output, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
@@ -179,11 +180,13 @@ def render_all(
     earlier build there (and whose files are intact) is reused, not rendered.
     """
     renderer = Renderer(project)
-    inputs = inputs_hash(project)
+    base_inputs = inputs_hash(project)
     manifests = {year: archive.read_manifest(output_dir / str(year)) if output_dir else None for year in editions}
     results, problems = [], []
     for output in progress(outputs, len(outputs)):
         try:
+            # a new logo rebuilds every document of the edition (images may live anywhere in the project)
+            inputs = archive.sha256(json.dumps([base_inputs, image_digests(renderer.images, output)]).encode())
             reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir)
             if reused:
                 results.append(reused)
@@ -198,6 +201,18 @@ def render_all(
     if problems:
         raise PipelineError(problems)
     return results
+
+
+def image_digests(images: ImageStore, output: Output) -> dict[str, str]:
+    """The SHA-256 of every image file the edition (and the previous one) names."""
+    return images.digests(image_files(output.edition) + (image_files(output.previous) if output.previous else []))
+
+
+def image_files(edition: Edition) -> list[str]:
+    from .model import Image
+    from .validate import iter_models
+
+    return [image.file for _, image in iter_models(edition, Image)]
 
 
 def inputs_hash(project: Project) -> str:
@@ -262,6 +277,7 @@ def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier:
                 if (project.editions / name).exists()
             )),
             "templates": archive.tree_hash(project.templates),
+            "images": ImageStore(project.root).digests(image_files(edition)),
             "code": archive.code_hash(),
         },
         "files": files,
@@ -329,19 +345,41 @@ def _all_editions(project: Project, loaded: dict[int, LoadedEdition]) -> dict[in
     return found
 
 
-def check(project: Project, years: list[int]) -> tuple[int, list[tuple[int, str, str]]]:
-    """Validate editions and templates in every language, and the Word templates against Word's schemas; write nothing."""
+@dataclass
+class CheckResult:
+    """What ``check`` found that does not stop a build: documents skipped, warnings."""
+
+    count: int
+    skipped: list[tuple[int, str, str]]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check(project: Project, years: list[int]) -> CheckResult:
+    """Validate editions and templates in every language, the Word templates against Word's schemas and
+    their tags, fields and styles (wordlint); write nothing."""
+    findings = lint_word_templates(project)
+    lint_errors = [f.problem for f in findings if not f.warning]
     with wordcheck.in_background(word_templates(project)) as schema_problems:
         try:
             editions = load_editions(project, years)
             outputs, skipped = plan(editions, None, None)
             render_all(project, editions, outputs, layout=False)
         except PipelineError as exc:
-            raise PipelineError(exc.problems + schema_problems()) from None
-        problems = schema_problems()
+            raise PipelineError(lint_errors + exc.problems + schema_problems()) from None
+        problems = lint_errors + schema_problems()
     if problems:
         raise TemplateError(problems)
-    return len(outputs), skipped
+    return CheckResult(len(outputs), skipped, [f.problem for f in findings if f.warning])
+
+
+def lint_word_templates(project: Project) -> list[wordlint.Finding]:
+    """What wordlint says of each document type's Word template."""
+    findings = []
+    for doc in registry().values():
+        path = project.templates / doc.docx_template
+        if "docx" in doc.formats and path.exists():
+            findings += wordlint.lint(path, f"templates/{doc.docx_template}", doc.word_fields, doc.word_styles)
+    return findings
 
 
 def word_templates(project: Project) -> list[tuple[Path, str]]:

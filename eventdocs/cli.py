@@ -175,10 +175,13 @@ def _build(args, project: Project) -> int:
 
 def _check(args, project: Project) -> int:
     years = resolve_years(project, args.years, args.all)
-    count, skipped = check(project, years)
-    for year, doc_id, reason in skipped:
+    result = check(project, years)
+    for year, doc_id, reason in result.skipped:
         print(f"skipped   {year} {doc_id}: {reason}")
-    print(f"OK: {', '.join(map(str, years))} — {count} document(s) checked in every language, nothing written.")
+    for warning in result.warnings:
+        print(f"warning   {warning}")
+    print(f"OK: {', '.join(map(str, years))} — {result.count} document(s) checked in every language, nothing written"
+          + (f"; {len(result.warnings)} warning(s) above." if result.warnings else "."))
     return 0
 
 

@@ -159,7 +159,10 @@ def _template_problem(exc: Exception, template: str, sources=None) -> Exception:
         problem = sources.problem(exc.path, exc.message) if sources else Problem(str(exc))
         return EditionError(problem)
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return TemplateError(Problem(f"template syntax error: {exc.message}", file=exc.filename or template, line=exc.lineno))
+        if template.endswith(".docx"):  # the line of Word's XML would mean nothing: wordlint quotes the paragraph
+            return TemplateError(Problem(f"a tag cannot be read: {exc.message}", file=f"templates/{template}"))
+        return TemplateError(Problem(f"template syntax error: {exc.message}", file=f"templates/{exc.filename or template}",
+                                     line=exc.lineno))
     if isinstance(exc, jinja2.UndefinedError):
         name = re.sub(r"'eventdocs\.localize\.View object'", "this part of the edition", exc.message or "")
         line = _template_line(exc, template)
@@ -169,6 +172,21 @@ def _template_problem(exc: Exception, template: str, sources=None) -> Exception:
     if isinstance(exc, jinja2.TemplateError):
         return TemplateError(Problem(f"template error: {exc}", file=f"templates/{template}"))
     return exc
+
+
+def _quoting_paragraph(error: Exception, exc: Exception, path: Path) -> Exception:
+    """A Word template's error says in which paragraph: its XML line numbers mean nothing to the officer."""
+    from .wordlint import paragraph_with
+
+    if not isinstance(exc, jinja2.UndefinedError) or not isinstance(error, TemplateError):
+        return error
+    names = re.findall(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")
+    name = next((a or b for a, b in names), None)
+    quoted = paragraph_with(path, name) if name else None
+    if not quoted:
+        return error
+    problem = error.problems[0]
+    return TemplateError(Problem(f"{problem.message}, in the paragraph «{quoted}»", file=problem.file))
 
 
 def _template_line(exc: BaseException, template: str) -> int | None:
@@ -303,7 +321,7 @@ class DocxRenderer:
             tpl = DocxTemplate(str(path))
             tpl.render({**context, "picture": self._picture_function(tpl, alts)}, self.env, autoescape=True)
         except (jinja2.TemplateError, UnavailableText) as exc:
-            raise _template_problem(exc, template, sources) from None
+            raise _quoting_paragraph(_template_problem(exc, template, sources), exc, path) from None
         except Exception as exc:
             if "zip" in str(exc).lower() or "package" in str(exc).lower():
                 raise TemplateError(Problem(f"not a Word document ({exc}); save it as .docx", file=f"templates/{template}")) from None

@@ -69,17 +69,12 @@ def test_the_word_templates_are_schema_valid():
     assert schema_errors(TEMPLATES) == []
 
 
-def test_a_docx_with_the_logo_image_is_schema_valid(project, run, tmp_path):
-    from PIL import Image
-
-    (project / "templates" / "images").mkdir()
-    Image.new("RGB", (300, 100), (181, 37, 47)).save(project / "templates" / "images" / "logo.png")
-    edit(project / "editions" / "association.yaml", "  logo:\n", "  logo: templates/images/logo.png\n")
-    code, out, err = run("build", "2026", "--only", "letter", "--only", "invitation", "--output", tmp_path / "out",
-                         project=project)
+def test_docx_with_images_and_lists_are_schema_valid(make_project, run, tmp_path):
+    """The full fixture: logo, signature, partners' logos (PNG, CMYK JPEG, SVG), the EU emblem, lists."""
+    code, out, err = run("build", "--all", "--output", tmp_path / "out", project=make_project("full"))
     assert code == 0, err
     documents = sorted((tmp_path / "out").rglob("*.docx"))
-    assert len(documents) == 4
+    assert len(documents) == 7
     for document in documents:
         assert any(n.startswith("word/media/") for n in zipfile.ZipFile(document).namelist()), document.name
     assert schema_errors(documents) == []

@@ -44,6 +44,10 @@ class DocumentType:
     skip_reasons: ClassVar[dict[str, str]] = {}
     per_recipient: ClassVar[bool] = False
     formats: ClassVar[tuple[str, ...]] = ("docx", "pdf")
+    #: fields its Word template must keep (``check`` says when one is lost)
+    word_fields: ClassVar[tuple[str, ...]] = ()
+    #: Word styles the code applies to its runs (``check`` warns when the template lost one)
+    word_styles: ClassVar[tuple[str, ...]] = ()
 
     @property
     def html_template(self) -> str:

@@ -23,6 +23,7 @@ class InvitationDocument(DocumentType):
     id = "invitation"
     languages = ("fr", "en", "bilingual")
     needs = ("brochure", "programme")
+    word_styles = (BOLD_STYLE_ID,)
     skip_reasons = {
         "brochure": "no brochure texts ('brochure:' with the editorial and the formats)",
         "programme": "no programme ('programme:' with the days and their sessions)",

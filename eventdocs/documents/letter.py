@@ -12,6 +12,8 @@ from . import DocumentType
 class LetterDocument(DocumentType):
     id = "letter"
     needs = ("letter",)
+    #: where the mail merge puts each recipient's address and salutation
+    word_fields = ("recipient_block", "salutation")
     skip_reasons = {"letter": "the edition has no 'letter' section (no invitation letter was written)"}
 
     def context(
