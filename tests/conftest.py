@@ -28,7 +28,7 @@ from eventdocs.cli import main  # noqa: E402
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden extracted texts (tests/fixtures/*/expected/) from the current output")
 
 
 @pytest.fixture
@@ -116,3 +116,37 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+_builds: dict[str, Path] = {}
+
+
+def built_fixture(fixture: str) -> Path:
+    """Every edition of a fixture project built once per test session; returns the output folder."""
+    if fixture not in _builds:
+        out = shared_project(fixture).parent / "output"
+        code = main(["--project", str(shared_project(fixture)), "build", "--all", "--output", str(out)])
+        assert code == 0, f"the {fixture} fixture does not build"
+        _builds[fixture] = out
+    return _builds[fixture]
+
+
+def check_golden(path: Path, text: str, update: bool) -> None:
+    """Compare ``text`` with the golden file ``path``; ``pytest --update-golden`` rewrites it instead.
+
+    Golden files hold extracted text (never PDF bytes): a change of wording or
+    layout shows as a readable diff in review.
+    """
+    if update or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if not update:
+            pytest.fail(f"no golden file {path.relative_to(ROOT)} yet: written now, review it and run again")
+        return
+    expected = path.read_text(encoding="utf-8")
+    if expected != text:
+        import difflib
+
+        diff = "\n".join(difflib.unified_diff(expected.splitlines(), text.splitlines(), "golden", "now", lineterm="", n=1))
+        pytest.fail(f"{path.relative_to(ROOT)} differs (run pytest --update-golden if the change is wanted):\n"
+                    + diff[:4000])
