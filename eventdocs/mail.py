@@ -16,6 +16,7 @@ bytes (the MIME boundaries are derived from the Message-ID for the same reason).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,12 +63,55 @@ class MergedLetter:
 
 @dataclass(frozen=True)
 class _Wording:
-    """The texts of one message, resolved in one language for one salutation."""
+    """What the messages in one language with one salutation share: the subject, the text parts (plain
+    and HTML), and the head of the attachment part (its type and file name)."""
 
-    subject: str
-    body: tuple[tuple[Text, str], ...]  # paragraph, style
-    opt_out: Text
-    attachment: str
+    subject: str  # a Subject header
+    alternative: EmailMessage  # multipart/alternative: text/plain and text/html
+    attachment: EmailMessage  # application/pdf, holding PLACEHOLDER instead of a letter
+    alternative_bytes: bytes
+    attachment_head: bytes  # the attachment part as written, up to its base64 content
+
+
+#: what the shared attachment part holds instead of a letter (see Composed.as_bytes)
+PLACEHOLDER = b"eventdocs: the letter of the recipient, in PDF"
+
+
+@dataclass
+class Composed:
+    """A message ready to leave: its headers (``message``: add a Date before sending), its texts and its letter.
+
+    The text parts and the head of the attachment part are the same for every
+    message in a language with a salutation: they are written once (the email
+    package takes longer to write a message than to compose it) and each
+    message is its headers, those parts and its letter in base64, laid out as
+    the email package lays out a multipart/mixed message: the same bytes
+    (test_send compares them).
+    """
+
+    message: EmailMessage
+    wording: _Wording
+    pdf: bytes
+
+    def as_bytes(self) -> bytes:
+        """The message as it travels: CRLF lines, 7-bit, the letter in base64."""
+        head = b"".join(_folded(name, value) if name in SHARED_HEADERS else self.message.policy.fold_binary(name, value)
+                        for name, value in self.message.raw_items())
+        boundary = self.message.get_boundary().encode("ascii")
+        letter = base64.encodebytes(self.pdf).replace(b"\n", b"\r\n")
+        return (head + b"\r\n--" + boundary + b"\r\n" + self.wording.alternative_bytes
+                + b"\r\n--" + boundary + b"\r\n" + self.wording.attachment_head + letter
+                + b"\r\n--" + boundary + b"--\r\n")
+
+
+#: the headers many messages have in common, written once (see _folded)
+SHARED_HEADERS = frozenset({"From", "Reply-To", "Subject", "List-Unsubscribe", "MIME-Version", "Content-Language"})
+
+
+@lru_cache(maxsize=256)
+def _folded(name: str, value) -> bytes:
+    """A header as written in a message: the same for every message that has it, so written once."""
+    return SMTP.fold_binary(name, value)
 
 
 class Composer:
@@ -81,6 +126,10 @@ class Composer:
         self.unsubscribe = mailbox(self.smtp.unsubscribe)
         self.domain = self.sender.domain
         self._wordings: dict[tuple[str, str], _Wording] = {}
+        # the headers every message has, read once (reading a header costs more than writing it)
+        self._headers = {name: SMTP.header_factory(name, value) for name, value in (
+            ("From", self.sender), ("Reply-To", self.reply_to), ("MIME-Version", "1.0"),
+            ("List-Unsubscribe", f"<mailto:{self.unsubscribe}?subject={UNSUBSCRIBE_SUBJECT}>")) if value}
 
     def check_languages(self, langs: set[str]) -> None:
         """Every text of ``mail:`` exists in every language a recipient reads (before anything is sent)."""
@@ -100,58 +149,62 @@ class Composer:
         return self.sources.problem(path, f"no {LANGUAGE_NAMES[lang]} text, and a recipient reads {LANGUAGE_NAMES[lang]}; "
                                           f"add its '{lang}:' entry")
 
-    def compose(self, letter: MergedLetter, pdf: bytes, message_id: str, to: str | None = None) -> EmailMessage:
+    def compose(self, letter: MergedLetter, pdf: bytes, message_id: str, to: str | None = None) -> "Composed":
         """The message for ``letter``'s recipient; ``to`` sends it to another address (a proof)."""
         recipient = letter.recipient
         wording = self.wording(recipient.lang, letter.salutation)
         message = EmailMessage(policy=SMTP)
-        message["From"] = self.sender
+        message["From"] = self._headers["From"]
         if self.reply_to:
-            message["Reply-To"] = self.reply_to
+            message["Reply-To"] = self._headers["Reply-To"]
         message["To"] = Address(recipient.name, addr_spec=mailbox(to or recipient.email))
         message["Subject"] = wording.subject
         message["Message-ID"] = message_id
-        message["List-Unsubscribe"] = f"<mailto:{self.unsubscribe}?subject={UNSUBSCRIBE_SUBJECT}>"
-        message.set_content(self.plain_text(wording), cte="quoted-printable")
-        message.add_alternative(self.html(wording, recipient.lang), subtype="html", cte="quoted-printable")
-        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=wording.attachment)
-        message["Content-Language"] = recipient.lang  # after the parts: set_content drops Content-* headers
-        for part in message.iter_parts():
-            for inner in (part, *part.iter_parts()):
-                del inner["MIME-Version"]  # a header of the message, not of its parts
-        seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
-        message.set_boundary(f"=_mixed_{seed}")
-        message.get_payload()[0].set_boundary(f"=_alternative_{seed}")
-        return message
+        message["List-Unsubscribe"] = self._headers["List-Unsubscribe"]
+        message["MIME-Version"] = self._headers["MIME-Version"]
+        boundary = f"=_mixed_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
+        message["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
+        message["Content-Language"] = recipient.lang
+        return Composed(message, wording, pdf)
 
     def wording(self, lang: str, salutation: str) -> _Wording:
-        """The subject, body, opt-out line and attachment name in ``lang`` for this salutation."""
+        """The subject, text parts and attachment part in ``lang`` for this salutation, made once and shared."""
         key = (lang, salutation)
         if key not in self._wordings:
             localizer = Localizer(self.edition, lang, escape_markup(salutation))
             mail = self.mail
-            self._wordings[key] = _Wording(
-                subject=_one_line(str(localizer.text(getattr(mail.subject, lang)))),
-                body=tuple((localizer.text(getattr(p, lang)), p.style) for p in mail.body),
-                opt_out=localizer.text(getattr(mail.opt_out, lang)),
-                attachment=file_name(str(localizer.text(getattr(mail.attachment, lang)))) + ".pdf",
-            )
+            subject = SMTP.header_factory("Subject", _one_line(str(localizer.text(getattr(mail.subject, lang)))))
+            body = [(localizer.text(getattr(p, lang)), p.style) for p in mail.body]
+            opt_out = localizer.text(getattr(mail.opt_out, lang))
+            alternative = EmailMessage(policy=SMTP)
+            alternative.set_content(self.plain_text(body, opt_out), cte="quoted-printable")
+            alternative.add_alternative(self.html(subject, body, opt_out, lang), subtype="html",
+                                        cte="quoted-printable")
+            attachment = EmailMessage(policy=SMTP)
+            attachment.set_content(PLACEHOLDER, maintype="application", subtype="pdf", disposition="attachment",
+                                   filename=file_name(str(localizer.text(getattr(mail.attachment, lang)))) + ".pdf")
+            for part in (alternative, *alternative.iter_parts(), attachment):
+                del part["MIME-Version"]  # a header of the message, not of its parts
+            alternative.set_boundary(f"=_alternative_{hashlib.sha256(repr(key).encode()).hexdigest()[:24]}")
+            head, placeholder, rest = attachment.as_bytes().rpartition(base64.b64encode(PLACEHOLDER) + b"\r\n")
+            assert placeholder and not rest, "the attachment part ends with its content"
+            self._wordings[key] = _Wording(subject, alternative, attachment, alternative.as_bytes(), head)
         return self._wordings[key]
 
-    def plain_text(self, wording: _Wording) -> str:
-        paragraphs = [str(text) for text, _ in wording.body]
-        return "\n\n".join(paragraphs + [f"{wording.opt_out} {self.unsubscribe}."]) + "\n"
+    def plain_text(self, body: list[tuple[Text, str]], opt_out: Text) -> str:
+        paragraphs = [str(text) for text, _ in body]
+        return "\n\n".join(paragraphs + [f"{opt_out} {self.unsubscribe}."]) + "\n"
 
-    def html(self, wording: _Wording, lang: str) -> str:
+    def html(self, subject: str, body: list[tuple[Text, str]], opt_out: Text, lang: str) -> str:
         """A small HTML page with inline styles only: nothing to fetch from the network."""
         paragraphs = "\n".join(
             f'<p style="{HIGHLIGHT if style == "highlight" else PARAGRAPH}">{_for_mail(text)}</p>'
-            for text, style in wording.body)
+            for text, style in body)
         link = html.escape(f"mailto:{self.unsubscribe}?subject={UNSUBSCRIBE_SUBJECT}")
-        opt_out = f'{_for_mail(wording.opt_out)} <a href="{link}">{html.escape(self.unsubscribe)}</a>.'
+        opt_out = f'{_for_mail(opt_out)} <a href="{link}">{html.escape(self.unsubscribe)}</a>.'
         return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-                f"<title>{html.escape(wording.subject)}</title>\n</head>\n"
+                f"<title>{html.escape(subject)}</title>\n</head>\n"
                 f'<body style="{BODY}">\n<div style="max-width:40em">\n{paragraphs}\n'
                 f'<p style="{OPT_OUT}">{opt_out}</p>\n</div>\n</body>\n</html>\n')
 

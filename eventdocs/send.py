@@ -32,6 +32,7 @@ import smtplib
 import socket
 import ssl
 import time
+from time import monotonic, sleep
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -57,6 +58,7 @@ RETRY_DELAYS = (10.0, 60.0, 300.0)
 TIMEOUT = 60.0
 
 Resend = Literal["none", "uncertain", "all"]
+SECURITY_NAMES = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "not encrypted"}
 
 # What happened to a row (the report's "status" column)
 SENT = "sent"
@@ -142,34 +144,41 @@ def send(
     composer = Composer(loaded.edition, loaded.sources)
     server = Server(composer.smtp, loaded.sources)
     password = None if dry_run else smtp_password(server, ask_password)
-    journal_path = project.editions / f"{year}.sent.jsonl"
     merged = merge(project, year, spreadsheet, output_dir, sheet=sheet, progress=merge_progress, remove_absent=False)
     letters = merged_letters(merged)
     composer.check_languages({l.recipient.lang for l in letters if l.recipient.email})
-    folder = safe_join(output_dir, Path(str(year)) / MAIL_FOLDER)
-    result = SendResult(merged.source, folder, journal_path, dry_run, proof_to, server.description, merged)
-    result.outcomes = [Outcome(r.row, r.who, status=REJECTED, detail=r.reason) for r in merged.rejected]
-    result.outcomes += [Outcome(l.recipient.row, l.recipient.name, lang=l.recipient.lang, status=TO_PRINT,
-                                file=l.pdf.name) for l in letters if not l.recipient.email]
+    journal = project.editions / f"{year}.sent.jsonl"
+    result = SendResult(merged.source, safe_join(output_dir, Path(str(year)) / MAIL_FOLDER), journal, dry_run,
+                        proof_to, server.description, merged)
+    result.outcomes = unsent_rows(merged, letters)
     mailings = [l for l in letters if l.recipient.email]
-    folder.mkdir(parents=True, exist_ok=True)
+    result.folder.mkdir(parents=True, exist_ok=True)
+    lost = None
     if dry_run:
-        journal = Journal.read(journal_path, _display(journal_path, project.root))
-        result.outcomes += write_messages(composer, journal, mailings, folder, year, resend, send_progress)
-        result.removed = remove_other_messages(folder, {o.file for o in result.outcomes if o.file.endswith(".eml")})
-        result.report = write_report(folder, result.outcomes)
-        return result
-    with Journal.open(journal_path, _display(journal_path, project.root), write=proof_to is None) as journal, \
-            Postman(server, password) as postman:
-        outcomes, lost = deliver_messages(composer, journal, postman, mailings, year, resend, proof_to, send_progress)
-    result.outcomes += outcomes
-    result.report = write_report(folder, result.outcomes)
+        result.outcomes += write_messages(composer, Journal.read(journal, _display(journal, project.root)), mailings,
+                                          result.folder, year, resend, send_progress)
+        result.removed = remove_other_messages(result.folder, {o.file for o in result.outcomes
+                                                               if o.file.endswith(".eml")})
+    else:
+        with Journal.open(journal, _display(journal, project.root), write=proof_to is None) as journal_file, \
+                Postman(server, password) as postman:
+            outcomes, lost = deliver_messages(composer, journal_file, postman, mailings, year, resend, proof_to,
+                                              send_progress)
+        result.outcomes += outcomes
+    result.report = write_report(result.folder, result.outcomes)
     if lost:
         raise MailError(server.problem(
             f"{lost}; the run stopped after {len(result.having(SENT, PROOF))} message(s) sent. Run the same command "
-            f"again later: the messages sent are in the journal ({result.journal.name}) and are not sent again "
+            f"again later: the messages sent are in the journal ({journal.name}) and are not sent again "
             f"(report: {result.report})"))
     return result
+
+
+def unsent_rows(merged: MergeResult, letters: list[MergedLetter]) -> list[Outcome]:
+    """The rows no message is for: rejected by the merge, or without an e-mail address (their letter is printed)."""
+    outcomes = [Outcome(r.row, r.who, status=REJECTED, detail=r.reason) for r in merged.rejected]
+    return outcomes + [Outcome(l.recipient.row, l.recipient.name, lang=l.recipient.lang, status=TO_PRINT,
+                               file=l.pdf.name) for l in letters if not l.recipient.email]
 
 
 def check_options(dry_run: bool, proof_to: str | None, resend: Resend) -> None:
@@ -210,7 +219,7 @@ class Server:
         self.port = smtp.port or DEFAULT_PORTS[smtp.security]
         self.sender = mailbox(smtp.from_address)
         self.rate_per_minute = smtp.rate_per_minute
-        self.description = f"{self.host}:{self.port} ({self.security})"
+        self.description = f"{self.host}:{self.port} ({SECURITY_NAMES[self.security]})"
         if self.user and self.security == "none" and not _is_this_computer(self.host):
             raise EditionError(self.problem(
                 "none would send the password unencrypted over the network; use starttls (port 587) or "
@@ -418,8 +427,8 @@ def write_messages(composer: Composer, journal: Journal, letters: list[MergedLet
                 skip = skip_reason(journal.previous(keys), resend)
                 outcome.status, outcome.detail = skip or (TO_SEND, "")
                 outcome.file = letter.pdf.with_suffix(".eml").name
-                message = composer.compose(letter, pdf, outcome.message_id)
-                write_atomic(safe_join(folder, outcome.file), message.as_bytes(), durable=not hasattr(os, "sync"))
+                composed = composer.compose(letter, pdf, outcome.message_id)
+                write_atomic(safe_join(folder, outcome.file), composed.as_bytes(), durable=not hasattr(os, "sync"))
             outcomes.append(outcome)
             bar.update(1)
     finally:
@@ -477,10 +486,10 @@ def deliver_messages(composer: Composer, journal: Journal, postman: "Postman", l
                 continue
             if proof_to is not None:
                 outcome.message_id = _proof_id(outcome.message_id)
-            message = composer.compose(letter, pdf, outcome.message_id, to=proof_to)
-            message["Date"] = format_datetime(datetime.now().astimezone())
+            composed = composer.compose(letter, pdf, outcome.message_id, to=proof_to)
+            composed.message["Date"] = format_datetime(datetime.now().astimezone())
             try:
-                delivery = postman.deliver(mailbox(proof_to or letter.recipient.email), message.as_bytes())
+                delivery = postman.deliver(mailbox(proof_to or letter.recipient.email), composed.as_bytes())
             except ServerLost as lost:
                 outcome.status = NOT_SENT
                 outcomes += [Outcome(l.recipient.row, l.recipient.name, l.recipient.email, l.recipient.lang, NOT_SENT)
@@ -587,7 +596,7 @@ class Postman:
         """Send one message to ``recipient``; return the server's answer, or why it was not sent."""
         last: Exception | None = None
         for delay in (0.0, *self.retry_delays):
-            time.sleep(delay)
+            sleep(delay)
             try:
                 connection = self._session()
                 self._pace()
@@ -633,14 +642,14 @@ class Postman:
         self.awaiting_reply = False
         if code != 250:
             raise _Refusal(code, text)
-        self._last_send = time.monotonic()
+        self._last_send = monotonic()
         return _answer(code, text)
 
     def _pace(self) -> None:
         """Wait as long as the rate limit (smtp.rate_per_minute) asks."""
-        wait = self._last_send + self._interval - time.monotonic()
+        wait = self._last_send + self._interval - monotonic()
         if wait > 0:
-            time.sleep(wait)
+            sleep(wait)
 
     def _session(self) -> smtplib.SMTP:
         """The open connection, logged in; made (again) when there is none."""

@@ -203,6 +203,35 @@ def test_a_message_reads_as_the_edition_says_in_the_recipients_language(run, sit
     assert attachment.get_filename() == "Invitation Rencontres de l’AICT 2026.pdf"
 
 
+def test_a_message_is_the_bytes_the_email_package_writes(prepared):
+    """Messages are written from parts written once (mail.Composed): the same bytes as the package's own."""
+    import copy
+    from email.message import EmailMessage
+
+    from eventdocs.build import load_edition
+    from eventdocs.mail import Composer, MergedLetter
+    from eventdocs.recipients import Recipient
+    from eventdocs.render import Project
+
+    root, _, output = prepared
+    loaded = load_edition(Project(root), 2026)
+    composer = Composer(loaded.edition, loaded.sources)
+    pdf = letter_pdf(output, 4)
+    recipient = Recipient(4, "monsieur", "محمد", "بن علي", "fr", "Monsieur le Maire", ("x",), "m.benali@rabat.example")
+    composed = composer.compose(MergedLetter(recipient, "Monsieur le Maire", Path("x.pdf")), pdf, "<1@example.org>")
+    reference = copy.deepcopy(composed.message)
+    del reference["Content-Type"], reference["Content-Language"]
+    reference.make_mixed(boundary=composed.message.get_boundary())
+    reference.attach(composed.wording.alternative)
+    attachment = EmailMessage(policy=reference.policy)
+    attachment.set_content(pdf, maintype="application", subtype="pdf", disposition="attachment",
+                           filename=composed.wording.attachment.get_filename())
+    del attachment["MIME-Version"]
+    reference.attach(attachment)
+    reference["Content-Language"] = "fr"
+    assert composed.as_bytes() == reference.as_bytes()
+
+
 def test_a_dry_run_forgets_the_messages_of_rows_no_longer_in_the_spreadsheet(run, site, tmp_path):
     root, _, output = site
     assert send(run, site, "--dry-run")[0] == 0
@@ -380,6 +409,22 @@ def test_a_server_gone_mid_run_stops_it_and_a_rerun_sends_only_the_rest(run, sit
     assert sorted(mailbox.recipients()) == sorted(ADDRESSES.values())
 
 
+def test_the_rate_limit_spaces_the_messages(run, site, mailbox, monkeypatch):
+    root, _, _ = site
+    configure(root, rate_per_minute=120)  # one message every half second
+    clock, waits = [1000.0], []
+
+    def wait(seconds):  # the sender's clock, moved by its waits only: a run with waits recorded, not waited
+        waits.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(sending, "sleep", wait)
+    monkeypatch.setattr(sending, "monotonic", lambda: clock[0])
+    code, out, err = send(run, site)
+    assert code == 0, err
+    assert [w for w in waits if w] == [0.5, 0.5, 0.5, 0.5]  # before each message but the first
+
+
 def test_an_address_with_accents_before_the_at_is_refused_for_its_row(run, site, mailbox, tmp_path):
     root, _, output = site
     rows = [ROWS[0], ROWS[1][:8] + ["seán@example.ie", "en"]]
@@ -447,7 +492,8 @@ def test_a_typed_password_is_used_and_not_kept(site, mailbox, monkeypatch):
 @pytest.fixture
 def certificates(tmp_path):
     """A certificate authority made for the test, and a certificate it signed for 127.0.0.1."""
-    trustme = pytest.importorskip("trustme")
+    import trustme
+
     authority = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
