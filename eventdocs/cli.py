@@ -303,8 +303,8 @@ def _send(args, project: Project) -> int:
         print(f"Sending of {result.source} through {result.server}")
         _rows("  {n} message(s) sent", result.having(SENT), show=False)
     _rows("  {n} already sent, not sent again", result.having(ALREADY_SENT), show=False)
-    _rows("  {n} sent earlier with another version of the letter, not sent again (--resend sends them)",
-          result.having(EARLIER_SENT))
+    _rows("  {n} already sent an earlier version of their letter (made before a change of data, templates or "
+          "row), not sent again; --resend sends them", result.having(EARLIER_SENT), show=False)
     _rows("  {n} uncertain (the connection was lost before the server answered; they may have arrived; "
           "--resend-uncertain sends them again)", result.having(UNCERTAIN))
     _rows("  {n} refused by the server (check these addresses):", result.having(REFUSED), detail=True)

@@ -27,7 +27,6 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote
 
 from .errors import EditionError, Problem
 from .load import SourceMap

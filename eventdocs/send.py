@@ -409,8 +409,8 @@ def skip_reason(previous: tuple[str, Entry] | None, resend: Resend) -> tuple[str
     if status == UNCERTAIN:
         return UNCERTAIN, (f"the connection was lost {when}, after the message was sent and before the server "
                            "answered: it may have arrived; --resend-uncertain sends it again")
-    return EARLIER_SENT, (f"an earlier version of the letter was sent {when}; the letter has changed since; "
-                          "--resend sends this one")
+    return EARLIER_SENT, (f"this recipient was sent a letter {when} ({entry.message_id}); the letter file has "
+                          "changed since (its data, the templates or its row); --resend sends this one")
 
 
 # --- writing .eml files (dry run) ----------------------------------------------------------------------------
@@ -571,6 +571,7 @@ class Postman:
         self.timeout = timeout
         self.awaiting_reply = False
         self._connection: smtplib.SMTP | None = None
+        self._connected_once = False
         self._interval = 60.0 / server.rate_per_minute if server.rate_per_minute else 0.0
         self._last_send = -float("inf")
 
@@ -578,11 +579,7 @@ class Postman:
         return f"Postman({self.server.description})"
 
     def __enter__(self) -> "Postman":
-        try:
-            self._session()
-        except _Unreachable as exc:
-            raise MailError(self.server.problem(f"{exc}; nothing was sent")) from None
-        return self
+        return self  # the server is reached when there is a message for it
 
     def __exit__(self, *exc) -> None:
         if self._connection is not None:
@@ -652,9 +649,19 @@ class Postman:
             sleep(wait)
 
     def _session(self) -> smtplib.SMTP:
-        """The open connection, logged in; made (again) when there is none."""
+        """The open connection, logged in; made (again) when there is none.
+
+        A server that cannot be reached the first time is a setting to check
+        (MailError, at once); later, a connection lost to be made again.
+        """
         if self._connection is None:
-            self._connection = self._connect()
+            try:
+                self._connection = self._connect()
+            except _Unreachable as exc:
+                if not self._connected_once:
+                    raise MailError(self.server.problem(f"{exc}; nothing was sent")) from None
+                raise
+            self._connected_once = True
         return self._connection
 
     def _connect(self) -> smtplib.SMTP:

@@ -294,6 +294,7 @@ def test_a_rerun_sends_nothing_twice_even_when_output_is_deleted(run, site, mail
     code, out, _ = send(run, site)
     assert code == 0 and len(mailbox.messages) == 5
     assert "5 already sent, not sent again" in out
+    assert len(mailbox.logins) == 1  # nothing to send: the server is not even called
     shutil.rmtree(output)
     code, out, _ = send(run, site)
     assert code == 0 and len(mailbox.messages) == 5, "deleting output/ sent the messages again"
@@ -318,6 +319,8 @@ def test_a_new_row_is_the_only_one_sent(run, site, mailbox, tmp_path):
     assert code == 0, err
     assert mailbox.recipients() == ["anne.hidalgo@paris.example", "sean@example.ie", "carole.delga@occitanie.example"]
     assert "1 message(s) sent" in out
+    # their letters are new files (their row is in them), so the journal tells the officer, who may --resend
+    assert "2 already sent an earlier version of their letter" in out
 
 
 def test_proofs_go_to_one_address_and_are_never_journaled(run, site, mailbox):
