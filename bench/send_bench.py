@@ -11,7 +11,7 @@ timed: bench/merge_bench.py times the merge); then each step runs the real
 command (``generate.py send``) in a fresh process and reports its wall time,
 CPU time and peak memory:
 
-- a dry run writing one .eml per recipient (the letters already there);
+- a dry run writing one .eml per recipient into an empty mail folder (the letters already there);
 - a real send to the local server, journal emptied first (every message sent);
 - the same send again (nothing to send: the journal has them all).
 
@@ -127,8 +127,11 @@ def main() -> None:
             letters = output / "2026" / "letters"
             pdf_size = sum(p.stat().st_size for p in letters.glob("[0-9]*.pdf")) / max(n, 1)
 
-            dry = best([run(root, "send", "2026", str(spreadsheet), "--output", str(output), "--dry-run")
-                        for _ in range(args.runs)])
+            dries = []
+            for _ in range(args.runs):
+                shutil.rmtree(output / "2026" / "mail", ignore_errors=True)  # every .eml written anew
+                dries.append(run(root, "send", "2026", str(spreadsheet), "--output", str(output), "--dry-run"))
+            dry = best(dries)
             emls = list((output / "2026" / "mail").glob("*.eml"))
             eml_size = sum(p.stat().st_size for p in emls) / max(len(emls), 1)
             print(f"N={n}: dry run, {len(emls)} .eml files ({eml_size / 1024:.0f} KiB each, letter PDF "

@@ -428,13 +428,12 @@ def write_messages(composer: Composer, journal: Journal, letters: list[MergedLet
                 outcome.status, outcome.detail = skip or (TO_SEND, "")
                 outcome.file = letter.pdf.with_suffix(".eml").name
                 composed = composer.compose(letter, pdf, outcome.message_id)
-                write_atomic(safe_join(folder, outcome.file), composed.as_bytes(), durable=not hasattr(os, "sync"))
+                # not synced to disk one by one: a preview lost in a power cut is written again by the next dry run
+                write_atomic(safe_join(folder, outcome.file), composed.as_bytes(), durable=False)
             outcomes.append(outcome)
             bar.update(1)
     finally:
         bar.close()
-    if hasattr(os, "sync"):
-        os.sync()
     return outcomes
 
 
