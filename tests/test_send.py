@@ -306,6 +306,18 @@ def test_a_rerun_sends_nothing_twice_even_when_output_is_deleted(run, site, mail
     assert len(journal_lines(root)) == 10
 
 
+def test_a_journal_edited_by_hand_is_refused_with_its_line(run, site, mailbox):
+    root, _, _ = site
+    assert send(run, site)[0] == 0
+    journal = root / "editions" / "2026.sent.jsonl"
+    lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+    journal.write_text("".join(lines[:2] + ["<<<<<<< HEAD\n"] + lines[2:]), encoding="utf-8")
+    code, out, err = send(run, site)
+    assert code == 1
+    assert "editions/2026.sent.jsonl:3: not a line this program wrote; do not edit the journal by hand" in err
+    assert len(mailbox.messages) == 5
+
+
 def test_a_new_row_is_the_only_one_sent(run, site, mailbox, tmp_path):
     root, _, output = site
     first = write_csv(tmp_path / "first.csv", ROWS[:2])
