@@ -4,11 +4,13 @@
     python generate.py check 2026
     python generate.py build --all --only letter --lang fr --output /tmp/out
     python generate.py merge 2026 invites.xlsx
+    python generate.py send 2026 invites.xlsx --dry-run
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -82,6 +84,26 @@ examples:
 """
 
 
+SEND_HELP = """\
+E-mail every recipient of a spreadsheet who has an e-mail address their own letter as a PDF,
+the letter the merge makes (the letters that are missing are made first; none is deleted).
+
+The server and the sender are in editions/association.yaml (smtp:), the subject and text
+of the message in the edition file (mail:). The password is read from the environment
+variable EVENTDOCS_SMTP_PASSWORD, or asked for; it is never written anywhere.
+
+Every message the server accepts is recorded in editions/<year>.sent.jsonl (keep it with
+the edition files): running the command again sends only what was not sent yet. Rows
+without an e-mail address are listed "to print". OUTPUT/<year>/mail/send-report.csv says
+what happened to each row.
+
+examples:
+  python generate.py send 2026 invites.xlsx --dry-run            # .eml files in output/2026/mail/, nothing sent
+  python generate.py send 2026 invites.xlsx --to moi@exemple.fr  # every message to one address, to proofread
+  python generate.py send 2026 invites.xlsx                      # send
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,6 +142,23 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--strict", action="store_true",
                    help="any bad row stops the merge before anything is written (default: report it, go on)")
     m.add_argument("--output", type=Path, metavar="DIR", help="write here instead of output/")
+
+    e = sub.add_parser("send", help="e-mail every recipient their letter as a PDF (or write the messages as .eml)",
+                       description=SEND_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("year", type=_year, metavar="YEAR", help="edition whose letter is sent, e.g. 2026")
+    e.add_argument("spreadsheet", type=Path, metavar="SPREADSHEET", help="recipients: .xlsx or .csv")
+    e.add_argument("--sheet", metavar="NAME", help="sheet of the workbook to read (default: the first one)")
+    e.add_argument("--dry-run", action="store_true",
+                   help="send nothing: write each message to OUTPUT/<year>/mail/<letter>.eml (opens in Outlook, "
+                        "Thunderbird)")
+    e.add_argument("--to", metavar="ADDRESS", dest="proof_to",
+                   help="send every message to this address instead, to proofread them; nothing is recorded as sent")
+    resend = e.add_mutually_exclusive_group()
+    resend.add_argument("--resend", action="store_const", const="all", dest="resend", default="none",
+                        help="send again the messages already sent (the journal records them)")
+    resend.add_argument("--resend-uncertain", action="store_const", const="uncertain", dest="resend",
+                        help="send again only the messages whose connection was lost before the server answered")
+    e.add_argument("--output", type=Path, metavar="DIR", help="letters and .eml files here instead of output/")
     return p
 
 
@@ -147,16 +186,27 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args, project)
         if args.command == "merge":
             return _merge(args, project)
+        if args.command == "send":
+            return _send(args, project)
         return _check(args, project)
     except PipelineError as exc:
-        print(f"Error: {len(exc.problems)} problem(s), nothing was written." if args.command in ("build", "merge")
-              else f"{len(exc.problems)} problem(s) found:", file=sys.stderr)
+        print(ERROR_HEADINGS.get(args.command, "{count} problem(s) found:").format(count=len(exc.problems)),
+              file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted: no file was left half-written.", file=sys.stderr)
+        print("Interrupted: no file was left half-written." + (
+            " Every message sent is in the journal: running the command again sends only the rest."
+            if args.command == "send" else ""), file=sys.stderr)
         return 130
+
+
+ERROR_HEADINGS = {
+    "build": "Error: {count} problem(s), nothing was written.",
+    "merge": "Error: {count} problem(s), nothing was written.",
+    "send": "Error: {count} problem(s).",
+}
 
 
 def _build(args, project: Project) -> int:
@@ -233,6 +283,65 @@ def _merge(args, project: Project) -> int:
 
 #: rejected rows listed on screen (all of them are in merge-report.csv)
 MAX_REJECTED_SHOWN = 12
+
+
+def _send(args, project: Project) -> int:
+    from .send import (ALREADY_SENT, DEFERRED, EARLIER_SENT, PROOF, REFUSED, REJECTED, SENT, TO_PRINT, TO_SEND,
+                       UNCERTAIN, send)
+
+    output_dir = (args.output or project.root / "output").resolve()
+    result = send(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, dry_run=args.dry_run,
+                  proof_to=args.proof_to, resend=args.resend,
+                  ask_password=getpass.getpass if sys.stdin is not None and sys.stdin.isatty() else None,
+                  merge_progress=_merge_progress, send_progress=_send_progress)
+    merged = result.merged
+    print(f"Letters in {_shown(merged.folder)}: {len(merged.written)} made, {len(merged.unchanged)} already there")
+    if result.dry_run:
+        print(f"Dry run of {result.source}: nothing was sent; the messages are in {_shown(result.folder)}")
+        _rows("  {n} message(s) written, to send", result.having(TO_SEND), show=False)
+    elif result.proof_to:
+        print(f"Proofs of {result.source} sent to {result.proof_to} through {result.server}; none is recorded as sent")
+        _rows("  {n} proof(s) sent", result.having(PROOF), show=False)
+    else:
+        print(f"Sending of {result.source} through {result.server}")
+        _rows("  {n} message(s) sent", result.having(SENT), show=False)
+    _rows("  {n} already sent, not sent again", result.having(ALREADY_SENT), show=False)
+    _rows("  {n} already sent an earlier version of their letter (made before a change of data, templates or "
+          "row), not sent again; --resend sends them", result.having(EARLIER_SENT), show=False)
+    _rows("  {n} uncertain (the connection was lost before the server answered; they may have arrived; "
+          "--resend-uncertain sends them again)", result.having(UNCERTAIN))
+    _rows("  {n} refused by the server (check these addresses):", result.having(REFUSED), detail=True)
+    _rows("  {n} deferred (the server asked to wait; run the command again later):", result.having(DEFERRED),
+          detail=True)
+    _rows("  {n} without e-mail, to print:", result.having(TO_PRINT), file=True)
+    _rows("  {n} row(s) rejected, no letter for them:", result.having(REJECTED), detail=True)
+    for path in result.removed:
+        print(f"  removed   {path.name} (its row is not in this spreadsheet)")
+    if not result.dry_run and not result.proof_to:
+        print(f"  journal: {_shown(result.journal)} (keep it with the edition files: it is what prevents sending twice)")
+    print(f"  report: {_shown(result.report)} (one line per row)")
+    return 0
+
+
+def _rows(heading: str, outcomes, show: bool = True, detail: bool = False, file: bool = False) -> None:
+    """A line of the summary, and the first rows it is about."""
+    if not outcomes:
+        return
+    print(heading.format(n=len(outcomes)))
+    if not show:
+        return
+    for o in outcomes[:MAX_REJECTED_SHOWN]:
+        who = f"{o.name} <{o.email}>" if o.email else o.name
+        extra = f": {o.detail}" if detail and o.detail else (f" ({o.file})" if file and o.file else "")
+        print(f"    row {o.row} ({who}){extra}")
+    if len(outcomes) > MAX_REJECTED_SHOWN:
+        print(f"    … and {len(outcomes) - MAX_REJECTED_SHOWN} more (all in the report)")
+
+
+def _send_progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Messages", unit="msg", file=sys.stderr, leave=False, disable=None)
 
 
 def _merge_progress(total: int):

@@ -55,3 +55,7 @@ class OutputError(PipelineError):
 
 class UsageError(PipelineError):
     """The command line asks for something that does not exist."""
+
+
+class MailError(PipelineError):
+    """The mail server cannot be reached, refuses the login, or stopped answering during a send."""

@@ -110,8 +110,13 @@ def merge(
     strict: bool = False,
     workers: int | None = None,
     progress: Callable[[int], Any] = lambda total: _NoProgress(),
+    remove_absent: bool = True,
 ) -> MergeResult:
     """Write one DOCX and one PDF per good row of ``spreadsheet`` into OUTPUT/<year>/letters/.
+
+    ``remove_absent=False`` keeps the letters earlier merges made for rows that
+    are not in this spreadsheet (``send`` merges a spreadsheet that may be one
+    part of the invitation list, and must not delete the others' letters).
 
     ``workers``: processes that render (default: one per core for a big
     spreadsheet, this process alone for a small one); they start first, and
@@ -138,8 +143,12 @@ def merge(
                          | {combined_name(year, lang) for lang in work.combined}, earlier.pages)
         made = make_letters(run, loaded.edition, folder, letters, work, progress)
     pages = {**earlier.pages, **{combined_name(year, lang): count for lang, count in made.pages.items()}}
-    removed = remove_stale(folder, earlier.names, letters, [combined_name(year, lang) for lang in work.combined],
-                           pages)
+    combined = [combined_name(year, lang) for lang in work.combined]
+    if remove_absent:
+        removed = remove_stale(folder, earlier.names, letters, combined, pages)
+    else:
+        removed = []
+        write_files_list(folder, earlier.names | {name for l in letters for name in l.files} | set(combined), pages)
     _sync_files()
 
     result = MergeResult(recipients.source, folder, rejected=recipients.rejected, removed=removed)

@@ -344,6 +344,36 @@ class Results(Strict):
     closing: list[Paragraph] = Field(default_factory=list, description="Closing speech and thanks.")
 
 
+# --- sending by e-mail (python generate.py send) ---------------------------
+
+
+class Smtp(Strict):
+    """The mail server and the sender of the e-mailed invitations (``smtp:`` in association.yaml).
+
+    The password is never written here: ``send`` reads it from the environment
+    or asks for it (see the README, "Send by e-mail").
+    """
+
+    host: Str = Field(description="Mail server that sends for the association (smtp.example.org).")
+    port: Optional[int] = Field(None, ge=1, le=65535, description="Its port; when empty, 587 for starttls, 465 for ssl, 25 for none.")
+    security: Literal["starttls", "ssl", "none"] = Field("starttls", description="Encryption: starttls, ssl, or none (only for a server on this computer).")
+    user: Optional[Str] = Field(None, description="Login name on the server; empty: the server asks for no login.")
+    from_address: Email = Field(description="Sender address of the invitations.")
+    from_name: Optional[Str] = Field(None, description="Sender name shown by the recipient's mail program; the association's name when empty.")
+    reply_to: Optional[Email] = Field(None, description="Where replies go, when not to the sender address.")
+    rate_per_minute: int = Field(30, ge=0, description="At most this many messages a minute (0: no limit).")
+    unsubscribe: Email = Field(description="Address where a recipient asks for no more invitations (opt-out line, List-Unsubscribe).")
+
+
+class Mail(Strict):
+    """The e-mail that carries each recipient's letter as a PDF (``mail:`` in the edition file)."""
+
+    subject: LText = Field(description="Subject line; {salutation} and every placeholder allowed.")
+    body: list[Paragraph] = Field(min_length=1, description="Short message above the attached letter; {salutation} is the recipient's.")
+    opt_out: LText = Field(description="Last line of every message, followed by the unsubscribe address.")
+    attachment: LText = Field(description="Name of the attached letter, without .pdf.")
+
+
 class Edition(Strict):
     """One edition of the Rencontres, with the association's data it inherits."""
 
@@ -385,3 +415,5 @@ class Edition(Strict):
     brochure: Optional[Brochure] = None
     dossier: Optional[Dossier] = None
     results: Optional[Results] = None
+    smtp: Optional[Smtp] = Field(None, description="Mail server and sender of the e-mailed invitations (association.yaml).")
+    mail: Optional[Mail] = Field(None, description="The e-mail that carries the letter (send command).")
