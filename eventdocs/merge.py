@@ -233,7 +233,7 @@ def inputs_digest(project: Project, edition) -> str:
     files = [project.templates / name for name in LETTER_TEMPLATES]
     files += [project.editions / name for name in ("association.yaml", f"{edition.year}.yaml", "protocole.yaml")]
     files += list(bundled_fonts(project.fonts))
-    files += [project.root / image for image in (edition.association.logo, edition.president.signature) if image]
+    files += [project.root / image.file for image in (edition.association.logo, edition.president.signature) if image]
     hasher = hashlib.sha256(b"merge format %d" % MERGE_FORMAT)
     for file in files:
         hasher.update(file.name.encode() + b"\0" + (file.read_bytes() if file.exists() else b"(missing)"))

@@ -24,6 +24,7 @@ from eventdocs import send as sending
 from smtp_server import Mailbox, SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
 USER = "cuf-envois"
 PASSWORD = "Pâques-2026:s3cr3t!"
 
@@ -93,7 +94,7 @@ def prepared(tmp_path_factory, mailbox):
 
     base = tmp_path_factory.mktemp("send")
     root = base / "project"
-    shutil.copytree(ROOT / "editions", root / "editions")
+    shutil.copytree(FIXTURES / "full", root, ignore=shutil.ignore_patterns("expected"))
     for name in ("templates", "fonts"):
         (root / name).symlink_to(ROOT / name)
     configure(root, host="127.0.0.1", port=mailbox.port, security="none", user=USER, rate_per_minute=0)
@@ -106,9 +107,7 @@ def prepared(tmp_path_factory, mailbox):
 def site(prepared, mailbox, tmp_path, monkeypatch):
     """A fresh copy of the project and of its merged letters, the server emptied, retries immediate."""
     root, spreadsheet, output = prepared
-    shutil.copytree(root / "editions", tmp_path / "project" / "editions")
-    for name in ("templates", "fonts"):
-        (tmp_path / "project" / name).symlink_to(ROOT / name)
+    shutil.copytree(root, tmp_path / "project", symlinks=True)  # templates/ and fonts/ stay links to the project's
     shutil.copytree(output, tmp_path / "output")
     mailbox.reset()
     monkeypatch.setenv(sending.PASSWORD_VARIABLE, PASSWORD)
@@ -565,7 +564,11 @@ def test_missing_mail_settings_are_named_with_their_file(run, site):
     association.write_text(text[:text.index("\n# Envoi des invitations")] + "\n", encoding="utf-8")
     edition = root / "editions" / "2026.yaml"
     text = edition.read_text(encoding="utf-8")
-    edition.write_text(text[:text.index("mail:\n")] + text[text.index("brochure:\n"):], encoding="utf-8")
+    mail = text.index("\nmail:\n")
+    rest = text[mail + 1:].split("\n")
+    # the next top-level key, if any
+    following = next((i for i, line in enumerate(rest[1:], 1) if line and not line.startswith((" ", "#"))), None)
+    edition.write_text(text[:mail + 1] + ("\n".join(rest[following:]) if following else ""), encoding="utf-8")
     code, out, err = send(run, site, "--dry-run")
     assert code == 1
     assert "editions/association.yaml: no 'smtp:' section" in err
