@@ -335,6 +335,10 @@ class DocxRenderer:
             _describe_pictures(part, alts)
         _set_properties(document, properties)
         _drop_styles_with_effects(document)
+        # a template saved by another word processor (LibreOffice) may have its XML out of Word's order
+        for part in document.part.package.iter_parts():
+            if hasattr(part, "element"):
+                ooxml.normalise_tree(part.element)
         buffer = io.BytesIO()
         document.save(buffer)
         return normalize_zip(buffer.getvalue())

@@ -10,7 +10,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_placeholder_is_documented():
-    documented = set(re.findall(r"^\| `\{(\w+)\}` \|", README, flags=re.M))
+    documented = set(re.findall(r"^\| `\{([\w…]+)\}` \|", README, flags=re.M))
     assert documented == set(PLACEHOLDERS)
 
 
