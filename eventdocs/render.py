@@ -501,37 +501,35 @@ def _split_blocks(root, lists: _ListNumbering) -> None:
 def _split_runs_at_block_markers(paragraph) -> None:
     """Each block marker ends up alone in a run of its own (w:r with a single w:t)."""
     for run in list(paragraph.iter(qn("w:r"))):
-        texts = run.findall(qn("w:t"))
-        if not any(BLOCK_MARKERS.search(t.text or "") for t in texts):
-            continue
-        properties = run.find(qn("w:rPr"))
-        new_runs = []
+        if any(BLOCK_MARKERS.search(t.text or "") for t in run.findall(qn("w:t"))):
+            _split_run(run, BLOCK_MARKERS)
 
-        def new_run():
-            element = _element("w:r")
+
+def _split_run(run, pattern: re.Pattern) -> list:
+    """Replace ``run`` by runs of one piece each, in order: its texts cut where ``pattern`` matches (each
+    match a piece of its own), its other children (breaks, drawings) alone. Each new run keeps the
+    run's properties; the new runs are returned."""
+    properties = run.find(qn("w:rPr"))
+    new_runs = []
+    for child in run:
+        if child.tag == qn("w:rPr"):
+            continue
+        pieces = [child] if child.tag != qn("w:t") else [p for p in pattern.split(child.text or "") if p]
+        for piece in pieces:
+            element = run.makeelement(qn("w:r"), {})
             if properties is not None:
                 element.append(copy.deepcopy(properties))
-            new_runs.append(element)
-            return element
-
-        for child in run:
-            if child.tag == qn("w:rPr"):
-                continue
-            if child.tag != qn("w:t"):
-                new_run().append(copy.deepcopy(child))
-                continue
-            for piece in BLOCK_MARKERS.split(child.text or ""):
-                if not piece:
-                    continue
-                t = _element("w:t")
+            if isinstance(piece, str):
+                t = ooxml.insert(element, element.makeelement(qn("w:t"), {}))
                 t.text = piece
                 t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-                new_run().append(t)
-        parent = run.getparent()
-        index = parent.index(run)
-        parent.remove(run)
-        for offset, element in enumerate(new_runs):
-            parent.insert(index + offset, element)
+            else:
+                ooxml.insert(element, copy.deepcopy(piece))
+            new_runs.append(element)
+    for element in new_runs:
+        run.addprevious(element)
+    run.getparent().remove(run)
+    return new_runs
 
 
 def _block_marker_of(child) -> str | None:
@@ -561,52 +559,26 @@ def _apply_docx_markers(root) -> None:
     for run in list(root.iter(qn("w:r"))):
         if not any(MARKERS.search(t.text or "") for t in run.iter(qn("w:t"))):
             continue
-        parent = run.getparent()
-        template = copy.deepcopy(run)
-        for child in list(template):
-            if child.tag != qn("w:rPr"):
-                template.remove(child)
         bold = italic = sup = False
-        new_runs = []
-
-        def new_run(bold, italic, sup):
-            element = copy.deepcopy(template)
+        for piece in _split_run(run, MARKERS):
+            t = piece.find(qn("w:t"))
+            marker = t.text if t is not None and MARKERS.fullmatch(t.text or "") else None
+            if marker in (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP):
+                bold, italic, sup = (bold != (marker == DOCX_BOLD), italic != (marker == DOCX_ITALIC),
+                                     sup != (marker == DOCX_SUP))
+                piece.getparent().remove(piece)
+                continue
+            if marker == DOCX_BREAK:
+                piece.remove(t)
+                ooxml.insert(piece, piece.makeelement(qn("w:br"), {}))
             if bold or italic or sup:
-                rpr = ooxml.get_or_add(element, "w:rPr")
+                rpr = ooxml.get_or_add(piece, "w:rPr")
                 if bold:
                     ooxml.set_property(rpr, "w:b")
                 if italic:
                     ooxml.set_property(rpr, "w:i")
                 if sup:
                     ooxml.set_property(rpr, "w:vertAlign", val="superscript")
-            new_runs.append(element)
-            return element
-
-        for child in run:
-            if child.tag == qn("w:rPr"):
-                continue
-            if child.tag != qn("w:t"):
-                ooxml.insert(new_run(bold, italic, sup), copy.deepcopy(child))
-                continue
-            for piece in MARKERS.split(child.text or ""):
-                if piece == DOCX_BOLD:
-                    bold = not bold
-                elif piece == DOCX_ITALIC:
-                    italic = not italic
-                elif piece == DOCX_SUP:
-                    sup = not sup
-                elif piece == DOCX_BREAK:
-                    element = new_run(bold, italic, sup)
-                    ooxml.insert(element, element.makeelement(qn("w:br"), {}))
-                elif piece:
-                    element = new_run(bold, italic, sup)
-                    t = ooxml.insert(element, element.makeelement(qn("w:t"), {}))
-                    t.text = piece
-                    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        index = parent.index(run)
-        parent.remove(run)
-        for offset, element in enumerate(new_runs):
-            parent.insert(index + offset, element)
 
 
 def _set_properties(document, properties: dict[str, Any]) -> None:

@@ -194,34 +194,29 @@ def _character_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem]:
                                             "replace them, or add a font that has them to fonts/")
 
 
-def iter_models(node: Any, kind: type, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+def walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Every value of the edition with its data path, depth first: models, lists and mappings too."""
+    yield path, node
+    if isinstance(node, BaseModel):
+        children = ((name, getattr(node, name)) for name in type(node).model_fields)
+    elif isinstance(node, (list, tuple)):
+        children = enumerate(node)
+    elif isinstance(node, dict):
+        children = node.items()
+    else:
+        return
+    for key, child in children:
+        yield from walk(child, path + (key,))
+
+
+def iter_models(node: Any, kind: type) -> Iterator[tuple[tuple, Any]]:
     """Every model of type ``kind`` in the edition, with its data path."""
-    if isinstance(node, kind):
-        yield path, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from iter_models(getattr(node, name), kind, path + (name,))
-    elif isinstance(node, (list, tuple)):
-        for i, item in enumerate(node):
-            yield from iter_models(item, kind, path + (i,))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from iter_models(value, kind, path + (key,))
+    return ((path, value) for path, value in walk(node) if isinstance(value, kind))
 
 
-def iter_strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def iter_strings(node: Any) -> Iterator[tuple[tuple, str]]:
     """Every string of the edition (texts, names, addresses…), with its data path."""
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from iter_strings(getattr(node, name), path + (name,))
-    elif isinstance(node, (list, tuple)):
-        for i, item in enumerate(node):
-            yield from iter_strings(item, path + (i,))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from iter_strings(value, path + (key,))
+    return ((path, value) for path, value in walk(node) if isinstance(value, str))
 
 
 def markup_problems(text: str) -> list[str]:
@@ -251,23 +246,14 @@ def markup_problems(text: str) -> list[str]:
     return problems
 
 
-def iter_texts(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    """Every reader-visible string in the edition, with its data path."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from iter_texts(value, path + (key,))
-    elif isinstance(node, (LText, LList)):
-        for lang in ("fr", "en"):
-            value = getattr(node, lang)
-            if isinstance(value, str):
-                yield path + (lang,), value
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    yield path + (lang, i), item
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from iter_texts(getattr(node, name), path + (name,))
-    elif isinstance(node, (list, tuple)):
-        for i, item in enumerate(node):
-            yield from iter_texts(item, path + (i,))
-
+def iter_texts(node: Any) -> Iterator[tuple[tuple, str]]:
+    """Every reader-visible string in the edition (the fr: and en: of its texts), with its data path."""
+    for path, value in walk(node):
+        if isinstance(value, (LText, LList)):
+            for lang in ("fr", "en"):
+                text = getattr(value, lang)
+                if isinstance(text, str):
+                    yield path + (lang,), text
+                elif isinstance(text, list):
+                    for i, item in enumerate(text):
+                        yield path + (lang, i), item
