@@ -171,7 +171,8 @@ class Renderer:
         if "pdf" in formats:
             html = self.html.html(doc.html_template, ctx, sources)
             if layout:
-                files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(html, doc.html_template)))
+                files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(
+                    html, doc.html_template, edition, sources, f"{output.stem}.pdf")))
         return files
 
     def properties(self, doc: DocumentType, edition: Edition, lang: str) -> dict:

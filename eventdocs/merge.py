@@ -603,7 +603,8 @@ class _Workshop:
                                                       self.sources))
         ctx = self.renderer.context(output, salutation=salutation, recipient=[])
         html = self.renderer.html.html(self.document.html_template, ctx, self.sources)
-        variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template))
+        variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template, self.edition, self.sources,
+                                                   f"the {lang} letter"))
         return variant.template(), variant.pages_parts(repr((kind, lang, salutation)))
 
     def render_sheet(self, lang: str, addresses: tuple[tuple[str, ...], ...]) -> SheetParts:
@@ -616,7 +617,7 @@ class _Workshop:
         from weasyprint.urls import URLFetcher
 
         from .documents import Output
-        from .render import capture_weasyprint_logs
+        from .render import capture_weasyprint_logs, layout_problems
 
         template = "letter-addresses.html"
         ctx = self.renderer.context(Output(self.document, self.edition, lang), recipient=[])
@@ -627,9 +628,9 @@ class _Workshop:
             document = HTML(string=html, base_url=str(self.project.templates) + "/",
                             url_fetcher=URLFetcher(allowed_protocols=("file", "data")))
             data = document.write_pdf(font_config=self.renderer.html.font_config)
-        problems = [m for m in logs if not m.startswith("Ignored")]
+        problems = layout_problems(logs, template, self.project.templates)
         if problems:
-            raise TemplateError([Problem(f"layout problem: {m}", file=f"templates/{template}") for m in problems])
+            raise TemplateError(problems)
         return AddressSheet(data, len(addresses)).parts(key=hashlib.sha1(data).hexdigest())
 
     def write_letters(self, stitching: _Stitching) -> _Written:
