@@ -155,6 +155,10 @@ SCALAR_TAGS = {f"tag:yaml.org,2002:{kind}": what for kind, what in (
     ("str", "a text"), ("int", "a whole number"), ("float", "a number"), ("bool", "true or false"),
     ("null", "empty"), ("timestamp", "a date (YYYY-MM-DD, e.g. 2026-07-08) that exists"))}
 MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+#: how PyYAML's scalar constructors refuse a value its tag (written, or implied) cannot hold: 2026-02-30
+#: (ValueError), '!!int' with nothing (IndexError), '!!bool maybe' (KeyError), '!!timestamp soon' (AttributeError)
+SCALAR_REFUSALS = (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError,
+                   yaml.constructor.ConstructorError)
 
 
 class _TooDeep(yaml.MarkedYAMLError):
@@ -252,8 +256,11 @@ def _looks_utf16(data: bytes) -> bool:
 
 
 def preview(text: str, width: int = 50) -> str:
-    """A piece of a text safe to quote in a message: control characters shown as U+XXXX, shortened."""
-    text = CONTROL_IN_TEXT.sub(lambda m: f"<U+{ord(m.group()):04X}>", text.strip())
+    """A piece of a text safe to quote in a message: no-break spaces as spaces, any other invisible or control
+    character (tab, line break, binary) as <U+XXXX>; shortened to ``width`` characters."""
+    text = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else f"<U+{ord(ch):04X}>" for ch in text)
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
@@ -321,8 +328,7 @@ class _Builder:
             return node.value
         try:
             value = self.loader.construct_object(node, deep=True)
-        except (ValueError, KeyError, OverflowError, yaml.constructor.ConstructorError):
-            # PyYAML's constructors refuse a value that its tag (written, or implied) cannot hold: 2026-02-30
+        except SCALAR_REFUSALS:
             self.problem(node, path, f"'{preview(node.value)}' is not {SCALAR_TAGS[node.tag]}")
             return node.value
         if isinstance(value, str) and (bad := CONTROL_IN_TEXT.search(value)):

@@ -19,6 +19,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -407,7 +408,7 @@ def _read_csv(path: Path, display: str):
     first_line = next((line for line in lines if line.strip()), "")
     delimiter = max(";,\t", key=first_line.count)
     headers = None
-    rows = []
+    records = []
     number = 0
     for line, cells, problem in csv_records(lines, delimiter, lambda: len(headers) if headers else 0):
         number += 1
@@ -417,6 +418,16 @@ def _read_csv(path: Path, display: str):
             if any(cell.strip() for cell in cells):
                 headers = [cell.strip() for cell in cells]
             continue
+        records.append((number, line, cells, problem))
+    # Excel writes as many cells on every line: a line with more has a delimiter inside a cell without quotes,
+    # and its cells after it would land in the wrong columns
+    lengths = Counter(len(cells) for _, _, cells, problem in records if not problem and any(c.strip() for c in cells))
+    width = max([len(headers or [])] + [n for n, _ in lengths.most_common(1)])
+    rows = []
+    for number, line, cells, problem in records:
+        if not problem and len(cells) > width:
+            problem = (f"has {len(cells)} cells where the other lines have {width}: a « {delimiter} » inside a cell "
+                       "must be within quotation marks, or the cells after it land in the wrong columns")
         if problem:
             rows.append(Row(number, [], problem, line))
         else:
