@@ -105,6 +105,7 @@ def check_source(source: Path, display: str, year: int) -> None:
     or whose number, year or dates (what ``new`` moves on) are missing or not numbers and dates."""
     sources = SourceMap()
     data = read_yaml(source, display, sources)  # syntax, tags, control characters, bombs: with their line
+    sources.locations[()] = (display, None)  # a missing key is missing from the file, not from its first line
     where = f"; correct {display} before starting {year}"
     if not isinstance(data, dict) or not data:
         raise EditionError(Problem(f"is empty or not a list of 'key: value' lines{where}", file=display))
