@@ -375,42 +375,59 @@ def build(
     result = BuildResult(skipped=skipped)
     with OutputFolder(output_dir, on_wait=on_wait) as folder:
         result.recovered = folder.recovered
-        manifests, damaged = index.manifests_in(output_dir) if incremental else ({}, {})
-        for year, error in damaged.items():
-            if year in editions and not force:
-                raise error
-            result.warnings.append(f"{error.problems[0]}" if year in editions else
-                                   f"{error.problems[0].file}: damaged, so {year} is left out of index.html; "
-                                   f"rebuild it with: python generate.py build {year} --force")
+        manifests = earlier_manifests(output_dir, editions, force, result.warnings) if incremental else {}
         rendered = render_all(project, editions, outputs, progress=progress,
                               output_dir=output_dir if incremental else None, manifests=manifests)
-        documents = [f for r in rendered for f in r.files]
-        protected = protect_hand_edits(output_dir, documents, manifests, force)
-        result.kept = protected.kept
-        result.copies = [(original, copy) for original, copy, _ in protected.copies]
+        protected = protect_hand_edits(output_dir, [f for r in rendered for f in r.files], manifests, force)
         transaction = Transaction(folder)
-        for f in protected.files:
-            transaction.write(f.relative, f.data)
-        for original, copy, data in protected.copies:
-            transaction.write(copy.relative_to(output_dir), data)
-        kept_names = {p.relative_to(output_dir) for p in protected.kept}
-        for year, loaded in editions.items():
-            mine = [r for r in rendered if r.output.edition.year == year]
-            manifest = manifest_for(year, loaded.edition, mine, manifests.get(year), project, protected)
-            manifests[year] = manifest
-            fresh = {f.relative.name: f.data for r in mine for f in r.files
-                     if f.relative.suffix == ".pdf" and f.relative not in kept_names}
-            for thumbnail in index.thumbnails(output_dir, year, manifest, fresh):
-                transaction.write(thumbnail.relative, thumbnail.data)
-            transaction.write(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest))
-        page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
-        transaction.write(page.relative, page.data)
+        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests)
         committed = transaction.commit()
-    written = [(path, True) for path in committed.written if path.name not in {c.name for _, c, _ in protected.copies}]
-    written += [(path, False) for path in committed.unchanged]
-    reused = [(output_dir / str(r.output.edition.year) / e["path"], False) for r in rendered for e in r.reused_entries]
-    result.written = sorted(written + reused)
+    copies = {copy.resolve() for _, copy, _ in protected.copies}
+    result.kept = protected.kept
+    result.copies = [(original, copy) for original, copy, _ in protected.copies]
+    result.written = sorted([(path, True) for path in committed.written if path not in copies]
+                            + [(path, False) for path in committed.unchanged]
+                            + [(output_dir / str(r.output.edition.year) / e["path"], False)
+                               for r in rendered for e in r.reused_entries])
     return result
+
+
+def earlier_manifests(output_dir: Path, editions: dict[int, LoadedEdition], force: bool,
+                      warnings: list[str]) -> dict[int, dict]:
+    """The manifests of the output folder. A damaged one stops the build of its edition (it records which
+    files the build made), unless ``force``; another edition's only leaves it out of the index, and says so."""
+    manifests, damaged = index.manifests_in(output_dir)
+    for year, error in damaged.items():
+        if year in editions and not force:
+            raise error
+        file = error.problems[0].file
+        warnings.append(f"{file}: was damaged; a new one is written (files that differ from this build are kept "
+                        "as copies)" if year in editions else
+                        f"{file}: damaged, so {year} is left out of index.html; rebuild it with: "
+                        f"python generate.py build {year} --force")
+    return manifests
+
+
+def stage_files(transaction: Transaction, project: Project, output_dir: Path, editions: dict[int, LoadedEdition],
+                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict]) -> None:
+    """Every file of the build into the transaction: documents, copies of hand edits, then for each edition its
+    thumbnails and manifest, and last the archive's index page."""
+    for f in protected.files:
+        transaction.write(f.relative, f.data)
+    for _, copy, data in protected.copies:
+        transaction.write(copy.relative_to(output_dir), data)
+    kept = {p.relative_to(output_dir) for p in protected.kept}
+    for year, loaded in editions.items():
+        mine = [r for r in rendered if r.output.edition.year == year]
+        manifest = manifest_for(year, loaded.edition, mine, manifests.get(year), project, protected)
+        manifests[year] = manifest
+        fresh = {f.relative.name: f.data for r in mine for f in r.files
+                 if f.relative.suffix == ".pdf" and f.relative not in kept}
+        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh):
+            transaction.write(thumbnail.relative, thumbnail.data)
+        transaction.write(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest))
+    page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
+    transaction.write(page.relative, page.data)
 
 
 @dataclass

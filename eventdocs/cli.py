@@ -52,7 +52,8 @@ Exit status 0 when all is well, 1 with every problem listed otherwise.
 
 VERIFY_HELP = """\
 Rebuild the edition in a temporary folder and compare every file with output/<year>/manifest.json.
-Reports each file that differs (changed by hand, or no longer reproducible); exit 1 if any.
+Reports each file that differs (changed by hand, or no longer reproducible), and each file in
+output/<year>/ that nothing in the archive accounts for; exit 1 if any.
 """
 
 NEW_HELP = """\

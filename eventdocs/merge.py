@@ -25,7 +25,6 @@ in Word) unless told to (``force``: the hand edit is kept as a numbered copy).
 from __future__ import annotations
 
 import csv
-import errno
 import gc
 import hashlib
 import io
@@ -35,7 +34,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -51,7 +49,7 @@ from .stitch import (
     ADDRESS_MARKER, SALUTATION_MARKER, AddressSheet, CombinedPdf, LetterDocx, LetterPdf, SheetParts, file_mark,
     has_mark,
 )
-from .write import OutputFolder, Transaction, kept_copy_name, safe_join, write_atomic
+from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
 MERGE_FORMAT = 1
@@ -154,15 +152,19 @@ def merge(
             work = plan_work(letters, folder, year)
             combined_names = {combined_name(year, lang) for lang in work.combined}
             transaction = Transaction(out)
-            work, kept_combined = _keep_edited_combined(folder, work, earlier, transaction, force, year)
-            result.kept += kept_combined
-            write_files_list(folder, earlier.pending({name for l in letters for name in l.files} | combined_names))
+            work, result.kept, result.copies = _keep_edited_combined(folder, work, earlier, transaction, force, year)
+            making = {name for l in letters for name in l.files} | combined_names
+            if not making <= earlier.names:  # the list must name a file before it is made
+                write_files_list(folder, earlier.pending(making))
             try:
                 made = make_letters(run, loaded.edition, folder, letters, work, progress, transaction,
                                     earlier.stamps_for, force)
             except (PipelineError, OSError) as exc:
                 transaction.discard()
                 raise _stopped(exc, folder, letters, work) from None
+            except BaseException:  # Ctrl-C: the letters finished stay, the staged print files go
+                transaction.discard()
+                raise
             result.kept += made.kept
             result.copies += made.copies
             stamps = earlier.updated(read_written_logs(folder))
@@ -313,9 +315,9 @@ def plan_work(letters: list[Letter], folder: Path, year: int) -> Work:
 
 
 def _keep_edited_combined(folder: Path, work: Work, earlier: "FilesList", transaction: Transaction, force: bool,
-                          year: int) -> tuple[Work, list[tuple[Path, str]]]:
+                          year: int) -> tuple[Work, list[tuple[Path, str]], list[tuple[Path, Path]]]:
     """Leave out the combined PDFs changed by hand since the merge wrote them (``force``: copy, then replace)."""
-    kept = []
+    kept, copies = [], []
     to_combine = set(work.to_combine)
     for lang in sorted(work.to_combine):
         path = folder / combined_name(year, lang)
@@ -325,12 +327,12 @@ def _keep_edited_combined(folder: Path, work: Work, earlier: "FilesList", transa
             data = path.read_bytes()
             copy = kept_copy_name(path, data)
             transaction.write(_relative(transaction.root, copy), data)
-            kept.append((path, f"changed by hand; replaced, your version is kept as {copy.name}"))
+            copies.append((path, copy))
         else:
             to_combine.discard(lang)
             kept.append((path, "changed by hand since the merge wrote it, so not replaced (--force replaces it, "
                                "keeping your version as a numbered copy)"))
-    return Work(work.to_write, work.combined, frozenset(to_combine)), kept
+    return Work(work.to_write, work.combined, frozenset(to_combine)), kept, copies
 
 
 def combined_name(year: int, lang: str) -> str:
@@ -757,7 +759,7 @@ def made_here(path: Path, stamps: list | None) -> bool:
     if stamps is None:
         return True  # listed by a merge from before the checksums were kept: trusted as the merge's own
     size = path.stat().st_size
-    candidates = [s for s in stamps if s[0] == size]
+    candidates = [s for s in stamps if isinstance(s, list) and len(s) == 2 and s[0] == size]
     if not candidates:
         return False
     crc = zlib.crc32(path.read_bytes())
@@ -775,7 +777,10 @@ class FilesList:
     kept: set[str] = field(default_factory=set)
 
     def stamps_for(self, name: str) -> list | None:
-        return None if self.stamps is None else self.stamps.get(name, [])
+        if self.stamps is None:
+            return None
+        stamps = self.stamps.get(name, [])
+        return stamps if isinstance(stamps, list) else []
 
     def pending(self, names: set[str]) -> bytes:
         """The list as written before making the files: the files about to be made are listed too."""
@@ -784,9 +789,9 @@ class FilesList:
 
     def updated(self, written: dict[str, list]) -> dict[str, list]:
         """The stamps once this run's (or a killed run's) writes are added: the latest three per file."""
-        stamps = {name: list(value) for name, value in (self.stamps or {}).items()}
+        stamps = dict(self.stamps or {})
         for name, new in written.items():
-            merged = [s for s in stamps.get(name, []) if s not in new] + new
+            merged = [s for s in self.stamps_for(name) or [] if s not in new] + new
             stamps[name] = merged[-3:]
         return stamps
 
@@ -800,10 +805,9 @@ def read_files_list(folder: Path) -> FilesList:
         pages = {n: c for n, c in data.get("pages", {}).items() if isinstance(c, int)}
         kept = {n for n in data.get("kept", []) if isinstance(n, str)}
         if isinstance(files, list):  # format 1: names only
-            return FilesList({n for n in files if isinstance(n, str)}, pages, None, kept)
-        stamps = {n: [s for s in v if isinstance(s, list) and len(s) == 2] for n, v in files.items()
-                  if isinstance(n, str) and isinstance(v, list)}
-        listed = FilesList(set(stamps), pages, stamps, kept)
+            listed = FilesList({n for n in files if isinstance(n, str)}, pages, None, kept)
+        else:  # the stamps are checked where they are used (made_here)
+            listed = FilesList(set(files), pages, dict(files), kept)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         listed = FilesList(set(), {}, {}, set())
     logs = read_written_logs(folder)
@@ -826,7 +830,7 @@ def read_written_logs(folder: Path) -> dict[str, list]:
 def files_list_bytes(stamps: dict[str, list], pages: dict[str, int], kept: set[str]) -> bytes:
     data = {"format": FILES_LIST_FORMAT, "files": dict(sorted(stamps.items())),
             "pages": dict(sorted((n, c) for n, c in pages.items() if n in stamps)), "kept": sorted(kept)}
-    return json.dumps(data, indent=0, sort_keys=True).encode()
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()  # the C encoder: 20,000 entries
 
 
 def write_files_list(folder: Path, data: bytes) -> None:
@@ -849,12 +853,6 @@ def owned_files(folder: Path) -> tuple[set[str], list[str]]:
     kept = set(data.get("kept", [])) if isinstance(data.get("kept", []), list) else set()
     logs = {p.name for p in folder.glob(WRITTEN_LOG.format(pid="*"))}
     return {FILES_LIST, REPORT_FILE} | {n for n in names | kept if isinstance(n, str)} | logs, []
-
-
-def remove_partial_files(folder: Path) -> None:
-    """Temporary files (``.name.xxxx.part``) that a killed run could not remove."""
-    for path in folder.glob(".*.part"):
-        path.unlink(missing_ok=True)
 
 
 def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList, letters: list[Letter],

@@ -15,8 +15,9 @@ The one writer of the project, used by ``build`` and ``merge`` alike:
   3. the files are renamed into place; the journal and the staging folder are deleted.
 
   A failure before 2 leaves the folder as it was; a failure during 3 puts the old files back;
-  a run killed during 3 is finished by the next one, which finds the journal. Either way the
-  folder holds the old set of files or the new one, never a mix.
+  a run killed during 3 is finished by the next one, which finds the journal (and one killed
+  while putting the old files back has them all put back). Either way the folder ends with the
+  old set of files or the new one, never a mix.
 - ``write_atomic`` writes one file under a temporary name and renames it into place: each of the
   mail merge's letters, which are complete one by one.
 
@@ -31,7 +32,9 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,6 +45,8 @@ from .errors import OutputError, Problem
 LOCK_FILE = ".eventdocs.lock"
 STAGING = ".eventdocs-transaction"
 JOURNAL = "journal.json"
+#: beside the journal while the old files are being put back: the next run goes on putting them back
+ROLLING_BACK = "rolling-back"
 
 
 @dataclass(frozen=True)
@@ -263,10 +268,16 @@ class OutputFolder:
 def remove_partial_files(root: Path) -> list[Path]:
     """Temporary files (``.name.xxxx.part``) that a killed run could not remove; only call under the lock."""
     removed = []
-    for path in root.rglob(".*.part"):
-        if STAGING not in path.parts and path.is_file():
-            path.unlink(missing_ok=True)
-            removed.append(path)
+    folders = [root]
+    while folders:  # os.scandir: a letters folder holds tens of thousands of files
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != STAGING:
+                        folders.append(Path(entry.path))
+                elif entry.name.startswith(".") and entry.name.endswith(".part"):
+                    Path(entry.path).unlink(missing_ok=True)
+                    removed.append(Path(entry.path))
     return removed
 
 
@@ -378,7 +389,8 @@ class Transaction:
             self.discard()
             raise
         try:
-            _apply(self.root, entries)
+            with _ctrl_c_deferred():
+                _apply(self.root, entries)
         except OSError as exc:
             try:
                 _roll_back(self.root, entries)
@@ -401,6 +413,28 @@ class Transaction:
                 raise
             shutil.copy2(target, old)  # a file system without hard links
         return old.name
+
+
+class _ctrl_c_deferred:
+    """Ctrl-C while the files are being put in place takes effect once they all are (a kill -9 cannot wait:
+    the next run completes the change from the journal)."""
+
+    def __enter__(self):
+        self.pressed = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._press)
+        return self
+
+    def _press(self, signum, frame):
+        self.pressed = True
+
+    def __exit__(self, kind, error, trace):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        if self.pressed and error is None:
+            raise KeyboardInterrupt
+        return False
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -454,6 +488,8 @@ def _replace(source: Path, target: Path) -> None:
 def _roll_back(root: Path, entries: list[dict]) -> None:
     """Put back every file that ``_apply`` replaced or removed, and remove the ones it added."""
     staging = root / STAGING
+    (staging / ROLLING_BACK).touch()
+    _sync_folder(staging)
     for entry in reversed(entries):
         target = safe_join(root, entry["target"])
         old = staging / entry["old"] if entry["old"] else None
@@ -501,6 +537,10 @@ def recover(root: Path) -> str | None:
         raise OutputError(Problem(f"the journal of an interrupted run is damaged ({exc}): the run cannot be completed; "
                                   f"look at the files in {STAGING}/, then delete that folder",
                                   file=str(journal))) from None
+    if (staging / ROLLING_BACK).exists():
+        _roll_back(root, entries)
+        _finish(root, entries)
+        return f"an interrupted run had failed: its {len(entries)} change(s) were undone"
     _apply(root, entries)
     _finish(root, entries)
     return f"an interrupted run was completed: its {len(entries)} change(s) are now all in place"

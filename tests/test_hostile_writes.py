@@ -280,6 +280,25 @@ def test_the_leftovers_of_a_killed_run_are_cleaned_by_the_next(run, project, bui
     assert not leftovers(built)
 
 
+def test_a_run_killed_while_putting_the_old_files_back_has_them_all_put_back(run, project, built):
+    """The double fault: a failure while renaming, then a kill while undoing it. The next run goes on undoing."""
+    shutil.copy(ROOT / "editions/2026.yaml", project / "editions/2026.yaml")  # the data of the build, again
+    before = snapshot(built)
+    staging = built / ".eventdocs-transaction"
+    staging.mkdir()
+    os.link(built / "2026/letter-fr.pdf", staging / "old-1")
+    (built / "2026/letter-fr.pdf").unlink()
+    (built / "2026/letter-fr.pdf").write_bytes(b"%PDF the new file, put in place before the failure")
+    (staging / "journal.json").write_text(json.dumps([{"target": "2026/letter-fr.pdf", "new": "new-1", "old": "old-1"},
+                                                      {"target": "2026/new.pdf", "new": "new-2", "old": None}]))
+    (staging / "new-2").write_bytes(b"%PDF never put in place")
+    (staging / "rolling-back").touch()
+    code, out, err = build(run, project, built)
+    assert code == 0, err
+    assert "recovered an interrupted run had failed: its 2 change(s) were undone" in out
+    assert snapshot(built) == before and not leftovers(built)
+
+
 # --- two runs at once ----------------------------------------------------------------------------------------------
 
 
