@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -24,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .errors import OutputError, Problem
 from .localize import MissingText, View, resolve_path
 from .model import LList, LText
 from .text import Text
@@ -129,14 +131,83 @@ def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, re
     return sha256(json.dumps(parts, sort_keys=True, default=str).encode())
 
 
-def read_manifest(folder: Path) -> dict | None:
+def read_manifest(folder: Path, shown: str | None = None) -> dict | None:
+    """The manifest of an edition's folder; None when there is none.
+
+    A manifest that cannot be read, or that does not have the shape a build
+    writes, raises ``OutputError``: it records which files the pipeline made,
+    so a build must not take a damaged one for "no manifest".
+    """
     path = folder / MANIFEST
+    shown = shown or str(path)
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return None  # a damaged manifest only means rebuilding everything
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _damaged(shown, "it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _damaged(shown, f"not JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except OSError as exc:
+        raise OutputError(Problem(f"cannot be read: {exc.strerror}", file=shown)) from None
+    problem = manifest_problem(data)
+    if problem:
+        raise _damaged(shown, problem)
+    return data
+
+
+def _damaged(shown: str, reason: str) -> OutputError:
+    return OutputError(Problem(f"damaged ({reason}). It records which files the build made; restore it from a backup, "
+                               "or rebuild the edition with --force (files that differ from the rebuild are kept as "
+                               "copies, nothing is lost)", file=shown))
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def manifest_problem(data: Any) -> str | None:
+    """What is wrong with the shape of a manifest, or None."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    files, documents = data.get("files"), data.get("documents", {})
+    if not isinstance(files, list) or not isinstance(documents, dict):
+        return "no 'files' list or 'documents' object"
+    for i, entry in enumerate(files + data.get("kept", [])):
+        if not isinstance(entry, dict):
+            return f"file entry {i} is not an object"
+        name = entry.get("path")
+        if not isinstance(name, str) or not _plain_name(name):
+            return f"file entry {i} has no plain file name"
+        if not isinstance(entry.get("sha256"), str) or not _HEX64.fullmatch(entry["sha256"]):
+            return f"{name}: no SHA-256"
+        if not isinstance(entry.get("size"), int):
+            return f"{name}: no size"
+    if not isinstance(data.get("kept", []), list):
+        return "'kept' is not a list"
+    for stem, entry in documents.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str) \
+                or not isinstance(entry.get("reads", {}), dict):
+            return f"document {stem}: no fingerprint"
+    return None
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..") and "\x00" not in name
+
+
+THUMBNAILS = "thumbnails"
+
+
+def owned_files(manifest: dict) -> set[str]:
+    """The files of an edition's folder that its manifest accounts for, as paths relative to the folder:
+    the documents, their kept copies, their thumbnails and the manifest itself."""
+    owned = {MANIFEST}
+    for entry in manifest.get("files", []):
+        owned.add(entry["path"])
+        if entry.get("format") == "pdf":
+            owned.add(f"{THUMBNAILS}/{Path(entry['path']).stem}.png")
+    owned |= {entry["path"] for entry in manifest.get("kept", [])}
+    return owned
 
 
 def manifest_bytes(manifest: dict) -> bytes:

@@ -22,7 +22,7 @@ from .load import SourceMap, edition_years, load_raw
 from .model import LANGUAGES, Edition
 from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project
 from .validate import validate
-from .write import RenderedFile, write_all
+from .write import OutputFolder, RenderedFile, Transaction, kept_copy_name
 
 LABELS_FILE = "labels.yaml"
 
@@ -36,8 +36,14 @@ class LoadedEdition:
 
 @dataclass
 class BuildResult:
-    written: list[tuple[Path, bool]] = field(default_factory=list)
+    """What a build did, for the summary on screen."""
+
+    written: list[tuple[Path, bool]] = field(default_factory=list)  # path, new or changed
     skipped: list[tuple[int, str, str]] = field(default_factory=list)  # year, document id, reason
+    kept: list[Path] = field(default_factory=list)  # changed by hand since the last build: left as they are
+    copies: list[tuple[Path, Path]] = field(default_factory=list)  # (document, copy of its hand edit) with --force
+    warnings: list[str] = field(default_factory=list)
+    recovered: str | None = None  # what was repaired of an interrupted run
 
 
 def load_edition(project: Project, year: int) -> LoadedEdition:
@@ -56,7 +62,8 @@ def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdi
         try:
             cache[year] = load_edition(project, year)
         except PipelineError as exc:
-            problems.extend(exc.problems)
+            # association.yaml's problems come once, not once per edition
+            problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise PipelineError(problems)
     loaded = {}
@@ -138,7 +145,8 @@ class Renderer:
         if "pdf" in formats:
             html = self.html.html(doc.html_template, ctx, sources)
             if layout:
-                files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(html, doc.html_template)))
+                files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(
+                    html, doc.html_template, edition, sources, f"{output.stem}.pdf")))
         return files
 
     def properties(self, doc: DocumentType, edition: Edition, lang: str) -> dict:
@@ -173,15 +181,16 @@ def render_all(
     layout: bool = True,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
     output_dir: Path | None = None,
+    manifests: dict[int, dict] | None = None,
 ) -> list[Rendered]:
     """Render every output in memory, gathering the problems of all of them.
 
-    With ``output_dir``, an output whose fingerprint matches the manifest of an
-    earlier build there (and whose files are intact) is reused, not rendered.
+    With ``output_dir`` and its ``manifests``, an output whose fingerprint matches
+    the manifest of an earlier build there (and whose files are intact) is reused, not rendered.
     """
     renderer = Renderer(project)
     base_inputs = inputs_hash(project)
-    manifests = {year: archive.read_manifest(output_dir / str(year)) if output_dir else None for year in editions}
+    manifests = manifests or {}
     results, problems = [], []
     for output in progress(outputs, len(outputs)):
         try:
@@ -247,24 +256,40 @@ def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | 
     return Rendered(output, [], current, reads, reused_entries=files)
 
 
-def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier: dict | None, project: Project) -> dict:
-    """The manifest of one edition's folder after this build (earlier entries kept for outputs not built now)."""
+def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier: dict | None, project: Project,
+                 written: Protected | None = None) -> dict:
+    """The manifest of one edition's folder after this build (earlier entries kept for outputs not built now).
+
+    A document file kept because it was changed by hand keeps its earlier entry
+    (what the build wrote), so that the next build still sees the hand edit.
+    """
     documents, files = {}, []
     built_stems = {r.output.stem for r in rendered}
+    earlier_files = {f["path"]: f for f in (earlier or {}).get("files", [])}
     if earlier:
         for stem, entry in earlier.get("documents", {}).items():
             if stem not in built_stems:
                 documents[stem] = entry
         files = [f for f in earlier.get("files", []) if f"{f.get('document')}-{f.get('language')}" not in built_stems]
+    kept_names = {p.name for p in written.kept} if written else set()
     for r in rendered:
         documents[r.output.stem] = {"fingerprint": r.fingerprint, "reads": r.reads.to_json()}
         if r.reused_entries:
             files.extend(r.reused_entries)
             continue
         for f in r.files:
+            if f.relative.name in kept_names:
+                if f.relative.name in earlier_files:
+                    files.append(earlier_files[f.relative.name])
+                continue
             files.append(_file_entry(r.output, f))
     files.sort(key=lambda f: f["path"])
-    return {
+    kept = [k for k in (earlier or {}).get("kept", [])]
+    for original, copy, data in (written.copies if written else []):
+        if copy.parent.name == str(year):
+            kept.append({"path": copy.name, "copy_of": original.name, "size": len(data), "sha256": archive.sha256(data)})
+    kept = sorted({k["path"]: k for k in kept}.values(), key=lambda k: k["path"])
+    manifest = {
         "edition": edition.edition,
         "year": year,
         "generator": archive.tool_versions(),
@@ -283,6 +308,9 @@ def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier:
         "files": files,
         "documents": dict(sorted(documents.items())),
     }
+    if kept:
+        manifest["kept"] = kept  # copies of hand edits that --force replaced: the archive owns them too
+    return manifest
 
 
 def _file_entry(output: Output, f: RenderedFile) -> dict:
@@ -311,26 +339,120 @@ def build(
     langs: list[str] | None = None,
     progress=lambda items, total: items,
     incremental: bool = True,
+    force: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """load → validate → render → write, for the editions asked."""
+    """load → validate → render → write, for the editions asked.
+
+    The output folder is locked from before reading its manifests until every
+    file is in place; its files change all at once (write.Transaction), or not
+    at all. A document file changed by hand since the last build is left as it
+    is (``force``: replaced, the hand edit kept as a numbered copy).
+    """
     if output_dir.exists() and not output_dir.is_dir():
         raise OutputError(Problem(f"cannot write to {output_dir}: it is a file, not a folder; choose another --output"))
     editions = load_editions(project, years)
     outputs, skipped = plan(editions, only, langs)
-    rendered = render_all(project, editions, outputs, progress=progress, output_dir=output_dir if incremental else None)
-    files = [f for r in rendered for f in r.files]
-    manifests = index.manifests_in(output_dir)
+    result = BuildResult(skipped=skipped)
+    with OutputFolder(output_dir, on_wait=on_wait) as folder:
+        result.recovered = folder.recovered
+        manifests = earlier_manifests(output_dir, editions, force, result.warnings) if incremental else {}
+        rendered = render_all(project, editions, outputs, progress=progress,
+                              output_dir=output_dir if incremental else None, manifests=manifests)
+        protected = protect_hand_edits(output_dir, [f for r in rendered for f in r.files], manifests, force)
+        transaction = Transaction(folder)
+        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests)
+        committed = transaction.commit()
+    copies = {copy.resolve() for _, copy, _ in protected.copies}
+    result.kept = protected.kept
+    result.copies = [(original, copy) for original, copy, _ in protected.copies]
+    result.written = sorted([(path, True) for path in committed.written if path not in copies]
+                            + [(path, False) for path in committed.unchanged]
+                            + [(output_dir / str(r.output.edition.year) / e["path"], False)
+                               for r in rendered for e in r.reused_entries])
+    return result
+
+
+def earlier_manifests(output_dir: Path, editions: dict[int, LoadedEdition], force: bool,
+                      warnings: list[str]) -> dict[int, dict]:
+    """The manifests of the output folder. A damaged one stops the build of its edition (it records which
+    files the build made), unless ``force``; another edition's only leaves it out of the index, and says so."""
+    manifests, damaged = index.manifests_in(output_dir)
+    for year, error in damaged.items():
+        if year in editions and not force:
+            raise error
+        file = error.problems[0].file
+        warnings.append(f"{file}: was damaged; a new one is written (files that differ from this build are kept "
+                        "as copies)" if year in editions else
+                        f"{file}: damaged, so {year} is left out of index.html; rebuild it with: "
+                        f"python generate.py build {year} --force")
+    return manifests
+
+
+def stage_files(transaction: Transaction, project: Project, output_dir: Path, editions: dict[int, LoadedEdition],
+                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict]) -> None:
+    """Every file of the build into the transaction: documents, copies of hand edits, then for each edition its
+    thumbnails and manifest, and last the archive's index page."""
+    for f in protected.files:
+        transaction.write(f.relative, f.data)
+    for _, copy, data in protected.copies:
+        transaction.write(copy.relative_to(output_dir), data)
+    kept = {p.relative_to(output_dir) for p in protected.kept}
     for year, loaded in editions.items():
         mine = [r for r in rendered if r.output.edition.year == year]
-        manifest = manifest_for(year, loaded.edition, mine, manifests.get(year), project)
+        manifest = manifest_for(year, loaded.edition, mine, manifests.get(year), project, protected)
         manifests[year] = manifest
-        files.append(RenderedFile(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest)))
-        fresh = {f.relative.name: f.data for r in mine for f in r.files if f.relative.suffix == ".pdf"}
-        files.extend(index.thumbnails(output_dir, year, manifest, fresh))
-    files.append(index.index_page(project, output_dir, _all_editions(project, editions), manifests))
-    written = write_all(output_dir, files)
-    reused = [(output_dir / str(r.output.edition.year) / e["path"], False) for r in rendered for e in r.reused_entries]
-    return BuildResult(written=sorted(written + reused), skipped=skipped)
+        fresh = {f.relative.name: f.data for r in mine for f in r.files
+                 if f.relative.suffix == ".pdf" and f.relative not in kept}
+        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh):
+            transaction.write(thumbnail.relative, thumbnail.data)
+        transaction.write(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest))
+    page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
+    transaction.write(page.relative, page.data)
+
+
+@dataclass
+class Protected:
+    """The document files to write once hand edits are set aside."""
+
+    files: list[RenderedFile]
+    kept: list[Path] = field(default_factory=list)  # changed by hand: not replaced
+    copies: list[tuple[Path, Path, bytes]] = field(default_factory=list)  # (document, kept copy, its bytes)
+
+
+def protect_hand_edits(output_dir: Path, files: list[RenderedFile], manifests: dict[int, dict],
+                       force: bool) -> Protected:
+    """Leave out every document file changed since the build wrote it (what its manifest records).
+
+    A file on disk that differs both from the new version and from what the
+    last build wrote was changed by someone: it is kept as it is. With
+    ``force`` the new version replaces it and the hand edit is kept beside it,
+    named by a number (``letter-fr.edited-1.docx``), never by the clock.
+    """
+    recorded = {(year, f["path"]): f["sha256"] for year, m in manifests.items() for f in m.get("files", [])}
+    protected = Protected([])
+    for f in files:
+        target = output_dir / f.relative
+        on_disk = _read_if_file(target)
+        if on_disk is None or on_disk == f.data:
+            protected.files.append(f)
+            continue
+        year = int(f.relative.parts[0]) if f.relative.parts[0].isdigit() else None
+        if recorded.get((year, f.relative.name)) == archive.sha256(on_disk):
+            protected.files.append(f)  # what the last build wrote: replace it
+        elif force:
+            protected.files.append(f)
+            protected.copies.append((target, kept_copy_name(target, on_disk), on_disk))
+        else:
+            protected.kept.append(target)
+    return protected
+
+
+def _read_if_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        raise OutputError(Problem(f"cannot read {path}: {exc.strerror}")) from None
 
 
 def _all_editions(project: Project, loaded: dict[int, LoadedEdition]) -> dict[int, LoadedEdition]:
@@ -388,21 +510,39 @@ def word_templates(project: Project) -> list[tuple[Path, str]]:
     return [(project.templates / name, f"templates/{name}") for name in names if (project.templates / name).exists()]
 
 
-def verify(project: Project, year: int, output_dir: Path) -> list[str]:
-    """Rebuild one edition in a temporary folder and compare with its manifest; return the differences."""
+def verify(project: Project, year: int, output_dir: Path, on_wait: Callable[[str], None] | None = None) -> list[str]:
+    """Rebuild one edition in a temporary folder and compare with its manifest; return the differences.
+
+    Besides files changed by hand or no longer reproducible, every file in the
+    edition's folder that no manifest accounts for is reported: the documents,
+    their thumbnails and kept copies belong to ``manifest.json``, the merged
+    letters, print files and report to the mail merge's list (letters/).
+    """
     import tempfile
 
+    from .merge import owned_files as letters_owned
+
     folder = output_dir / str(year)
-    manifest = archive.read_manifest(folder)
-    if manifest is None:
-        raise UsageError(f"no {archive.MANIFEST} in {folder}; build the edition first (python generate.py build {year})")
-    differences = []
-    for entry in manifest["files"]:
-        path = folder / entry["path"]
-        if not path.exists():
-            differences.append(f"{entry['path']}: missing from {folder}")
-        elif archive.sha256(path.read_bytes()) != entry["sha256"]:
-            differences.append(f"{entry['path']}: the file in {folder} was changed after it was built")
+    with OutputFolder(output_dir, on_wait=on_wait) if output_dir.is_dir() else _nothing():
+        manifest = archive.read_manifest(folder, f"{folder}/{archive.MANIFEST}")
+        if manifest is None:
+            raise UsageError(f"no {archive.MANIFEST} in {folder}; build the edition first (python generate.py build {year})")
+        differences = []
+        for entry in manifest["files"] + manifest.get("kept", []):
+            path = folder / entry["path"]
+            if not path.exists():
+                differences.append(f"{entry['path']}: missing from {folder}")
+            elif archive.sha256(path.read_bytes()) != entry["sha256"]:
+                differences.append(f"{entry['path']}: the file in {folder} was changed after it was built")
+        owned = archive.owned_files(manifest)
+        letters, problems = letters_owned(folder / "letters")
+        owned |= {f"letters/{name}" for name in letters}
+        differences += [f"letters/{p}" for p in problems]
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix()
+            if name not in owned:
+                differences.append(f"{name}: not made by the pipeline (no manifest lists it); move it out of "
+                                   f"{folder} or delete it")
     with tempfile.TemporaryDirectory(prefix="raict-verify-") as tmp:
         build(project, [year], Path(tmp), incremental=False)
         rebuilt = archive.read_manifest(Path(tmp) / str(year))
@@ -419,3 +559,13 @@ def verify(project: Project, year: int, output_dir: Path) -> list[str]:
         if manifest.get(key) != rebuilt.get(key):
             differences.append(f"tools differ from those that made the archive: {key} {manifest.get(key)} → {rebuilt.get(key)}")
     return differences
+
+
+class _nothing:
+    """A context manager that does nothing (verify of a folder that does not exist locks nothing)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -33,7 +33,11 @@ BUILD_HELP = """\
 Write every document of the edition(s) to OUTPUT/<year>/<document>-<language>.<docx|pdf>.
 Documents: letter (president's invitation letter), invitation (brochure), dossier
 (press dossier), communique (press communiqué, once the edition records its results).
-Nothing is written unless every document rendered without error.
+Nothing is written unless every document rendered without error, and then every file
+changes at once: an interrupted run (even killed) leaves the old files or the new ones,
+never a mix. A document changed by hand since the last build (a Word file adjusted, say)
+is left as it is and listed; --force replaces it, keeping the hand edit as a numbered copy
+(letter-fr.edited-1.docx). Two runs writing to one folder take turns.
 
 examples:
   python generate.py build 2026
@@ -50,7 +54,8 @@ Exit status 0 when all is well, 1 with every problem listed otherwise.
 
 VERIFY_HELP = """\
 Rebuild the edition in a temporary folder and compare every file with output/<year>/manifest.json.
-Reports each file that differs (changed by hand, or no longer reproducible); exit 1 if any.
+Reports each file that differs (changed by hand, or no longer reproducible), and each file in
+output/<year>/ that nothing in the archive accounts for; exit 1 if any.
 """
 
 NEW_HELP = """\
@@ -75,7 +80,9 @@ column headers in its first row (case and accents do not matter; English names w
 The salutation comes from civilité and fonction by protocol (editions/protocole.yaml:
 « Madame la Maire », « Monsieur l'Ambassadeur »...) unless « formule d'appel » gives one.
 A bad row is reported with its number and skipped; the others are still written.
-Running again only redoes the letters whose data or templates changed.
+Running again only redoes the letters whose data or templates changed. A letter changed
+by hand since the merge wrote it (saved again in Word, say) is left as it is and listed;
+--force replaces it, keeping the hand edit as a numbered copy.
 
 examples:
   python generate.py merge 2026 invites.xlsx
@@ -119,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
                    help="build only this document (letter, invitation, dossier, communique); repeatable")
     b.add_argument("--lang", action="append", metavar="LANG", help="build only this language (fr, en); repeatable")
     b.add_argument("--output", type=Path, metavar="DIR", help="write here instead of output/")
+    b.add_argument("--force", action="store_true",
+                   help="also replace documents changed by hand since the last build (each hand edit is kept as a "
+                        "numbered copy, e.g. letter-fr.edited-1.docx)")
 
     c = sub.add_parser("check", help="check an edition and the templates without writing anything",
                        description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--strict", action="store_true",
                    help="any bad row stops the merge before anything is written (default: report it, go on)")
     m.add_argument("--output", type=Path, metavar="DIR", help="write here instead of output/")
+    m.add_argument("--force", action="store_true",
+                   help="also replace letters changed by hand since the merge wrote them (each hand edit is kept as "
+                        "a numbered copy)")
 
     e = sub.add_parser("send", help="e-mail every recipient their letter as a PDF (or write the messages as .eml)",
                        description=SEND_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             return _send(args, project)
         return _check(args, project)
     except PipelineError as exc:
-        print(ERROR_HEADINGS.get(args.command, "{count} problem(s) found:").format(count=len(exc.problems)),
-              file=sys.stderr)
+        heading = ERROR_HEADINGS.get(args.command, "{count} problem(s) found:")
+        print(heading.format(count=len(exc.problems), outcome=exc.outcome or "nothing was written"), file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -203,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ERROR_HEADINGS = {
-    "build": "Error: {count} problem(s), nothing was written.",
-    "merge": "Error: {count} problem(s), nothing was written.",
+    "build": "Error: {count} problem(s), {outcome}.",
+    "merge": "Error: {count} problem(s), {outcome}.",
     "send": "Error: {count} problem(s).",
 }
 
@@ -212,15 +225,30 @@ ERROR_HEADINGS = {
 def _build(args, project: Project) -> int:
     years = resolve_years(project, args.years, args.all)
     output_dir = (args.output or project.root / "output").resolve()
-    result = build(project, years, output_dir, only=args.only, langs=args.lang, progress=_progress)
+    result = build(project, years, output_dir, only=args.only, langs=args.lang, progress=_progress, force=args.force,
+                   on_wait=_waiting)
+    if result.recovered:
+        print(f"recovered {result.recovered}")
     for path, changed in result.written:
         shown = _shown(path)
         print(f"{'wrote    ' if changed else 'unchanged'} {shown}")
+    for path, copy in result.copies:
+        print(f"replaced  {_shown(path)}: it had been changed by hand; your version is kept as {copy.name}")
+    for path in result.kept:
+        print(f"kept      {_shown(path)}: changed by hand since the last build, so not replaced "
+              f"(--force replaces it, keeping your version as a numbered copy)")
     for year, doc_id, reason in result.skipped:
         print(f"skipped   {year} {doc_id}: {reason}")
+    for warning in result.warnings:
+        print(f"warning   {warning}")
     changed = sum(1 for _, c in result.written if c)
-    print(f"{len(result.written)} file(s) in {_shown(output_dir)} ({changed} new or changed).")
+    kept = f"; {len(result.kept)} kept as edited by hand" if result.kept else ""
+    print(f"{len(result.written)} file(s) in {_shown(output_dir)} ({changed} new or changed{kept}).")
     return 0
+
+
+def _waiting(message: str) -> None:
+    print(f"Waiting: {message}", file=sys.stderr, flush=True)
 
 
 def _check(args, project: Project) -> int:
@@ -237,7 +265,7 @@ def _check(args, project: Project) -> int:
 
 def _verify(args, project: Project) -> int:
     output_dir = (args.output or project.root / "output").resolve()
-    differences = verify(project, args.year, output_dir)
+    differences = verify(project, args.year, output_dir, on_wait=_waiting)
     if differences:
         print(f"{len(differences)} difference(s) with the archive of {args.year}:", file=sys.stderr)
         for line in differences:
@@ -259,11 +287,13 @@ def _merge(args, project: Project) -> int:
 
     output_dir = (args.output or project.root / "output").resolve()
     result = merge(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, strict=args.strict,
-                   progress=_merge_progress)
+                   progress=_merge_progress, force=args.force, on_wait=_waiting)
     letters = result.written + result.unchanged
     languages = ", ".join(f"{sum(1 for l in letters if l.recipient.lang == lang)} {lang}"
                           for lang in ("fr", "en") if any(l.recipient.lang == lang for l in letters))
     print(f"Mail merge of {result.source} into {_shown(result.folder)}")
+    if result.recovered:
+        print(f"  recovered {result.recovered}")
     print(f"  {len(letters)} letter(s) ({languages}): {len(result.written)} written, "
           f"{len(result.unchanged)} unchanged (same data and templates as last time)")
     for path, pages, rewritten in result.combined:
@@ -271,6 +301,10 @@ def _merge(args, project: Project) -> int:
               "for printing)")
     for path in result.removed:
         print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
+    for path, copy in result.copies:
+        print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
+    for path, why in result.kept:
+        print(f"  kept      {path.name}: {why}")
     if result.rejected:
         print(f"  {len(result.rejected)} row(s) rejected, no letter for them:")
         for r in result.rejected[:MAX_REJECTED_SHOWN]:

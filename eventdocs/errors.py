@@ -28,13 +28,22 @@ class Problem:
 
 
 class PipelineError(Exception):
-    """Base of every error caused by user input; carries one or more problems."""
+    """Base of every error caused by user input; carries one or more problems.
 
-    def __init__(self, problems: list[Problem] | Problem | str):
+    ``outcome`` says what the failed run left on disk when it is not "nothing
+    was written" (a merge stopped after writing some letters, for example).
+    """
+
+    def __init__(self, problems: list[Problem] | Problem | str, outcome: str | None = None):
         if isinstance(problems, (Problem, str)):
             problems = [problems]
         self.problems = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        self.outcome = outcome
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):
+        # raised in a mail merge worker, it crosses to the main process whole
+        return (type(self), (self.problems, self.outcome))
 
 
 class EditionError(PipelineError):
@@ -50,7 +59,8 @@ class RecipientsError(PipelineError):
 
 
 class OutputError(PipelineError):
-    """A file cannot be written where the user asked (permissions, collisions)."""
+    """A file cannot be written where the user asked (permissions, full disk, collisions), or the output
+    folder's records (manifest.json) are damaged."""
 
 
 class UsageError(PipelineError):

@@ -15,6 +15,7 @@ import jinja2
 
 from . import archive
 from .documents import registry
+from .errors import OutputError
 from .localize import localize
 from .render import Project
 from .write import RenderedFile
@@ -103,11 +104,16 @@ def _size(size: int) -> str:
     return f"{size / 1024:.0f} Ko" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} Mo"
 
 
-def manifests_in(output_dir: Path) -> dict[int, dict]:
-    found = {}
-    for folder in output_dir.iterdir() if output_dir.is_dir() else []:
+def manifests_in(output_dir: Path) -> tuple[dict[int, dict], dict[int, OutputError]]:
+    """The manifest of every edition folder in ``output_dir``, and the error of each damaged one."""
+    found, damaged = {}, {}
+    for folder in sorted(output_dir.iterdir()) if output_dir.is_dir() else []:
         if folder.is_dir() and folder.name.isdigit():
-            manifest = archive.read_manifest(folder)
+            try:
+                manifest = archive.read_manifest(folder, f"{folder.name}/{archive.MANIFEST}")
+            except OutputError as exc:
+                damaged[int(folder.name)] = exc
+                continue
             if manifest:
                 found[int(folder.name)] = manifest
-    return found
+    return found, damaged

@@ -11,6 +11,8 @@ may override any part of it (mappings are merged key by key).
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,20 +101,20 @@ class RawEdition:
 def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Problem] | None = None) -> Any:
     """Parse one YAML file into plain Python data, recording every value's line.
 
-    Syntax errors raise at once; a key written twice is added to ``problems``
-    (or raised when no list is given) so that validation can report it with the rest.
+    Whatever the file holds, this returns plain data (mappings, lists, texts,
+    numbers, dates) or raises ``EditionError`` naming the file, the line and the
+    field, in bounded time and memory: the file's size, its nesting and the
+    values its aliases expand to are capped. Syntax errors raise at once; the
+    other problems (a key written twice, an impossible date, a control
+    character in a text...) are added to ``problems`` (or raised when no list is
+    given), so that validation can report them with the rest.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EditionError(Problem("file not found", file=display)) from None
-    except UnicodeDecodeError as exc:
-        raise EditionError(
-            Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=display)
-        ) from None
+    text, bad_characters = _read_text(path, display)
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        raise EditionError(Problem(exc.problem, file=display, line=exc.problem_mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -121,10 +123,11 @@ def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Probl
         raise EditionError(Problem(f"YAML syntax error: {reason}{hint}", file=display, line=line)) from None
     finally:
         loader.dispose()
-    if node is None:
-        return {}
-    found: list[Problem] = []
-    data = _construct(loader, node, (), display, sources, found)
+    builder = _Builder(loader, text, display, sources, bad_characters)
+    data = {} if node is None else builder.value(node, (), 0)
+    found = builder.problems + builder.stray_characters()
+    if builder.too_big:
+        raise EditionError(found)
     if problems is None and found:
         raise EditionError(found)
     if problems is not None:
@@ -132,34 +135,232 @@ def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Probl
     return data
 
 
-def _construct(loader, node, path, display, sources, problems):
-    sources.locations[path] = (display, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+#: an edition file is a few dozen kilobytes; anything this big is another file
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: nesting levels a file may use (an edition uses about 7)
+MAX_DEPTH = 50
+#: values a file may expand to, aliases (*name) included (an edition has a few hundred)
+MAX_VALUES = 20_000
+#: characters YAML does not allow in a file (PyYAML's own rule): found, they are reported with their field
+NOT_IN_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+#: control characters a printed text has no use for, as double-quoted escapes give them ("\v", "\0", "\x07")
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+CHARACTER_NAMES = {
+    0x00: "NUL",
+    0x09: "tab",
+    0x0B: "vertical tab: what a line break typed with Shift+Enter in Word becomes when pasted",
+    0x0C: "form feed: a page break pasted from Word",
+    0x0D: "carriage return",
+    0x1B: "escape",
+    0x7F: "delete",
+}
+#: the tags a value may carry: those YAML gives plain values anyway
+SCALAR_TAGS = {f"tag:yaml.org,2002:{kind}": what for kind, what in (
+    ("str", "a text"), ("int", "a whole number"), ("float", "a number"), ("bool", "true or false"),
+    ("null", "empty"), ("timestamp", "a date (YYYY-MM-DD, e.g. 2026-07-08) that exists"))}
+MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+#: how PyYAML's scalar constructors refuse a value its tag (written, or implied) cannot hold: 2026-02-30
+#: (ValueError), '!!int' with nothing (IndexError), '!!bool maybe' (KeyError), '!!timestamp soon' (AttributeError)
+SCALAR_REFUSALS = (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError,
+                   yaml.constructor.ConstructorError)
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    """The data is nested deeper than any edition needs (a file made to exhaust the parser)."""
+
+
+def _composer_depth_guard(cls):
+    """Make the composer (recursive in PyYAML) refuse nesting deeper than MAX_DEPTH, before Python's own limit."""
+    compose_node = cls.compose_node
+
+    def guarded(self, parent, index):
+        depth = getattr(self, "_depth", 0) + 1
+        if depth > MAX_DEPTH:
+            raise _TooDeep(problem=f"the data is nested more than {MAX_DEPTH} levels deep; an edition needs about 7",
+                           problem_mark=self.peek_event().start_mark)
+        self._depth = depth
+        try:
+            return compose_node(self, parent, index)
+        finally:
+            self._depth = depth - 1
+
+    cls.compose_node = guarded
+    return cls
+
+
+_composer_depth_guard(_StrictLoader)
+
+
+def character_name(char: str) -> str:
+    """U+000B (vertical tab: ...), for a message."""
+    name = CHARACTER_NAMES.get(ord(char))
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def _read_text(path: Path, display: str) -> tuple[str, dict[int, str]]:
+    """The file's text, and the characters YAML refuses by position (replaced, so that parsing can go on)."""
+    try:
+        if path.is_dir():
+            raise EditionError(Problem("is a folder, not a YAML file", file=display))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise EditionError(Problem(f"is {size / 1024 / 1024:.0f} MB; a YAML file of the project is a few dozen "
+                                       "kilobytes: is it the right file?", file=display))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EditionError(Problem("file not found", file=display)) from None
+    except OSError as exc:
+        raise EditionError(Problem(f"cannot be read: {exc.strerror}", file=display)) from None
+    text = decode_text(data, display, EditionError)
+    bad = {m.start(): m.group() for m in NOT_IN_YAML.finditer(text)}
+    if bad:
+        text = NOT_IN_YAML.sub("\ufffd", text)  # one character for one: positions and lines stay right
+    return text, bad
+
+
+def decode_text(data: bytes, display: str, error: type = EditionError) -> str:
+    """UTF-8 text (a byte order mark is dropped); anything else raises ``error`` naming the lines to fix."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
+        raise error(Problem("saved as UTF-16 (\u00ab Unicode \u00bb in Notepad or Word); save the file as UTF-8",
+                            file=display))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    bad = [number for number, line in enumerate(lines, start=1) if not is_utf8(line)]
+    if not any(is_utf8(line) and not line.isascii() for line in lines):
+        # the whole file is in another encoding: one message, at the first line to show it
+        more = f", and {len(bad) - 1} more line(s) like it" if len(bad) > 1 else ""
+        raise error(Problem(f"not UTF-8 text: \u00ab {preview(lines[bad[0] - 1].decode('cp1252', errors='replace'))} "
+                            f"\u00bb{more} (saved as Windows-1252 / ANSI?); save the file as UTF-8",
+                            file=display, line=bad[0]))
+    problems = [Problem(f"not UTF-8 text, unlike the rest of the file: \u00ab "
+                        f"{preview(lines[n - 1].decode('cp1252', errors='replace'))} \u00bb; retype the accented "
+                        "letters of this line, or save the file as UTF-8", file=display, line=n) for n in bad[:10]]
+    if len(bad) > 10:
+        problems.append(Problem(f"\u2026 and {len(bad) - 10} more line(s) that are not UTF-8", file=display))
+    raise error(problems)
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte order mark: every other byte of a Latin text is zero."""
+    sample = data[:2000]
+    return len(sample) >= 8 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
+
+
+def preview(text: str, width: int = 50) -> str:
+    """A piece of a text safe to quote in a message: no-break spaces as spaces, any other invisible or control
+    character (tab, line break, binary) as <U+XXXX>; shortened to ``width`` characters."""
+    text = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else f"<U+{ord(ch):04X}>" for ch in text)
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+class _Builder:
+    """Turns the composed nodes into plain data, recording lines and every problem found on the way."""
+
+    def __init__(self, loader, text: str, display: str, sources: SourceMap, bad_characters: dict[int, str]):
+        self.loader, self.text, self.display, self.sources = loader, text, display, sources
+        self.bad_characters = bad_characters
+        self.bad = sorted(bad_characters)
+        self.claimed: set[int] = set()
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.too_big = False
+
+    def problem(self, node, path: Path_, message: str) -> None:
+        self.problems.append(Problem(message, file=self.display, line=node.start_mark.line + 1,
+                                     field=format_path(path) or None))
+
+    def value(self, node, path: Path_, depth: int) -> Any:
+        self.count += 1
+        if self.too_big:
+            return None
+        if self.count > MAX_VALUES or depth > MAX_DEPTH:
+            self.too_big = True
+            what = (f"more than {MAX_VALUES:,} values" if self.count > MAX_VALUES
+                    else f"data nested more than {MAX_DEPTH} levels deep")
+            self.problem(node, path[:1], f"expands to {what} (anchors & and aliases * repeated inside each "
+                                         "other?); an edition holds a few hundred")
+            return None
+        self.sources.locations[path] = (self.display, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != SEQ_TAG:
+                self.problem(node, path, f"unknown tag '{_short_tag(node.tag)}'; remove it (a list needs no tag)")
+            return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def mapping(self, node, path: Path_, depth: int) -> dict:
+        if node.tag != MAP_TAG:
+            self.problem(node, path, f"unknown tag '{_short_tag(node.tag)}'; remove it (a group of keys needs no tag)")
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, (int, float)) or not isinstance(key, str):
-                key = str(key)
-            if key in result:
-                first = sources.locations.get(path + (key,), (display, "?"))[1]
-                problems.append(
-                    Problem(
-                        f"key '{key}' is written twice (first on line {first}); keep only one",
-                        file=display,
-                        line=key_node.start_mark.line + 1,
-                        field=format_path(path + (key,)),
-                    )
-                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, path, "a key must be a name, not a list or a group of keys")
                 continue
-            result[key] = _construct(loader, value_node, path + (key,), display, sources, problems)
-            sources.locations[path + (key,)] = (display, key_node.start_mark.line + 1)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, path, "'<<' (merging another group of keys) is not supported; write the keys out")
+                continue
+            key = self.scalar(key_node, path)
+            key = key if isinstance(key, str) else str(key)
+            if key in result:
+                first = self.sources.locations.get(path + (key,), (self.display, "?"))[1]
+                self.problem(key_node, path + (key,), f"key '{key}' is written twice (first on line {first}); keep only one")
+                continue
+            result[key] = self.value(value_node, path + (key,), depth + 1)
+            self.sources.locations[path + (key,)] = (self.display, key_node.start_mark.line + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(loader, item, path + (i,), display, sources, problems)
-            for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
+
+    def scalar(self, node, path: Path_) -> Any:
+        self.claim(node, path)
+        if node.tag not in SCALAR_TAGS:
+            self.problem(node, path, f"unknown tag '{_short_tag(node.tag)}'; remove it (a value needs no tag)")
+            return node.value
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except SCALAR_REFUSALS:
+            self.problem(node, path, f"'{preview(node.value)}' is not {SCALAR_TAGS[node.tag]}")
+            return node.value
+        if isinstance(value, str) and (bad := CONTROL_IN_TEXT.search(value)):
+            self.problem(node, path, f"holds the control character {character_name(bad.group())}, which no "
+                                     "document can print; delete it (write \\n in quotes for a line break)")
+        return value
+
+    def claim(self, node, path: Path_) -> None:
+        """Report the characters YAML refuses that lie in this value, with its field."""
+        start, end = node.start_mark.index, node.end_mark.index
+        for position in self.bad[bisect.bisect_left(self.bad, start):bisect.bisect_left(self.bad, max(end, start + 1))]:
+            self.claimed.add(position)
+            self.problems.append(self._stray(position, path))
+
+    def stray_characters(self) -> list[Problem]:
+        """Refused characters outside any value (in a comment, between keys)."""
+        return [self._stray(position, ()) for position in self.bad if position not in self.claimed]
+
+    def _stray(self, position: int, path: Path_) -> Problem:
+        line = self.text.count("\n", 0, position) + 1
+        char = self.bad_characters[position]
+        return Problem(f"holds the control character {character_name(char)}, which no document can print; "
+                       "delete it (retype the text, or paste it as plain text)", file=self.display, line=line,
+                       field=format_path(path) or None)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else preview(tag, 40)
 
 
 def merge(base: Any, override: Any) -> Any:
@@ -199,27 +400,33 @@ def load_raw(editions_dir: Path, year: int, root: Path | None = None, labels_fil
     sources = SourceMap()
     problems: list[Problem] = []
     later: list[Problem] = []
-    association: Any = {}
     labels: dict = {}
     if labels_file is not None:
         labels = _read_labels(labels_file, _display(labels_file, root), sources)
     assoc_path = editions_dir / ASSOCIATION_FILE
     documents = []
-    for file in ([assoc_path] if assoc_path.exists() else []) + [path]:
+    for file in (assoc_path, path):
+        display = _display(file, root)
+        if file == assoc_path and not file.exists():
+            problems.append(Problem("file not found: every edition inherits the association's details (name, address, "
+                                    "president...) from it; restore it (from version control or a backup)",
+                                    file=display))
+            continue
         try:
-            documents.append((file, read_yaml(file, _display(file, root), sources, later)))
+            documents.append((file, display, read_yaml(file, display, sources, later)))
         except EditionError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise EditionError(problems)
-    for file, content in documents:
+    for file, display, content in documents:
         if not isinstance(content, dict):
-            problems.append(Problem("the file must be a list of 'key: value' lines", file=_display(file, root), line=1))
+            problems.append(Problem("the file must be a list of 'key: value' lines", file=display, line=1))
+        elif not content and file == path:
+            problems.append(Problem("the file is empty: an edition needs at least edition:, year:, dates: and its "
+                                    f"texts; start it with 'python generate.py new {year}'", file=display))
     if problems:
         raise EditionError(problems)
-    if len(documents) == 2:
-        association = documents[0][1]
-    data = merge({"labels": labels}, merge(association, documents[-1][1]))
+    data = merge({"labels": labels}, merge(documents[0][2], documents[1][2]))
+    # a key missing everywhere is missing from the edition file, not from association.yaml
+    sources.locations[()] = (_display(path, root), None)
     return RawEdition(year=year, path=path, data=data, sources=sources, problems=later,
                       label_keys=frozenset(labels), root=root)
 

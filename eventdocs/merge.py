@@ -9,12 +9,17 @@ earlier run already made) → render each variant of the letter once (language
 from its variant (stitch.py) → combine each language's letters for printing →
 write the report.
 
-Every file is written to a temporary name and renamed into place: an
-interrupted run leaves no half-written file. Each letter ends with a mark of the digest of
-what it was made from (its data, the templates, the edition), so the next run
-redoes only the letters whose data or templates changed, and the missing ones.
-A small list of the files made (.merge-files.json) lets a later run delete the
-letters of rows that left the spreadsheet, and nothing else.
+The output folder is locked for the run (write.OutputFolder). Each letter is
+written to a temporary name and renamed into place: an interrupted run leaves
+no half-written file, and the letters it finished stay. Each letter ends with a
+mark of the digest of what it was made from (its data, the templates, the
+edition), so the next run redoes only the letters whose data or templates
+changed, and the missing ones. The combined PDFs, the report and the list of
+the files made (.merge-files.json) change together at the end, in one
+write.Transaction. The list records the size and checksum of every file the
+merge wrote: a later run deletes only the letters of rows that left the
+spreadsheet, and never replaces a file changed by hand (a letter saved again
+in Word) unless told to (``force``: the hand edit is kept as a numbered copy).
 """
 
 from __future__ import annotations
@@ -29,26 +34,31 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import EditionError, OutputError, Problem, RecipientsError, TemplateError
+from .errors import EditionError, OutputError, PipelineError, Problem, RecipientsError, TemplateError
 from .fonts import bundled_fonts, font_coverage
 from .recipients import Recipient, RecipientList, Rejected, load_protocol, read_recipients
 from .render import Project
+from .load import preview
 from .text import typography
 from .stitch import (
     ADDRESS_MARKER, SALUTATION_MARKER, AddressSheet, CombinedPdf, LetterDocx, LetterPdf, SheetParts, file_mark,
     has_mark,
 )
-from .write import safe_join, write_atomic
+from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
 MERGE_FORMAT = 1
+#: the format of the list of files made (2: with the size and checksum of each)
+FILES_LIST_FORMAT = 2
 FILES_LIST = ".merge-files.json"
+#: what each process wrote, line by line, before renaming it into place (folded into the list at the end)
+WRITTEN_LOG = ".merge-written.{pid}.log"
 REPORT_FILE = "merge-report.csv"
 #: the templates a letter is made from (with the edition, the protocol table and the fonts)
 LETTER_TEMPLATES = ("letter.html", "letter-addresses.html", "_base.html", "_macros.html", "_letter_address.html",
@@ -91,6 +101,9 @@ class MergeResult:
     combined: list[tuple[Path, int, bool]] = field(default_factory=list)  # path, pages, written this time
     removed: list[Path] = field(default_factory=list)
     report: Path | None = None
+    kept: list[tuple[Path, str]] = field(default_factory=list)  # files changed by hand, left as they are; why
+    copies: list[tuple[Path, Path]] = field(default_factory=list)  # (file replaced, copy of its hand edit)
+    recovered: str | None = None  # what was repaired of an interrupted run
 
 
 class _NoProgress:
@@ -111,6 +124,8 @@ def merge(
     workers: int | None = None,
     progress: Callable[[int], Any] = lambda total: _NoProgress(),
     remove_absent: bool = True,
+    force: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> MergeResult:
     """Write one DOCX and one PDF per good row of ``spreadsheet`` into OUTPUT/<year>/letters/.
 
@@ -121,7 +136,8 @@ def merge(
     ``workers``: processes that render (default: one per core for a big
     spreadsheet, this process alone for a small one); they start first, and
     get ready while this process reads the spreadsheet. ``progress(total)``
-    returns a progress bar (``update(n)``, ``close()``).
+    returns a progress bar (``update(n)``, ``close()``). ``force``: replace
+    the files changed by hand too, keeping each hand edit as a numbered copy.
     """
     from .build import load_edition
 
@@ -134,31 +150,76 @@ def merge(
     with _Workers(workers or workers_for(spreadsheet), _Workshop(project, loaded, folder)) as run:
         recipients = read_recipients(spreadsheet, protocol, sheet, font_coverage(bundled_fonts(project.fonts)))
         check_recipients(recipients, spreadsheet.name, strict)
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_partial_files(folder)
-        letters = plan_letters(project, loaded.edition, recipients.recipients)
-        work = plan_work(letters, folder, year)
-        earlier = read_files_list(folder)
-        write_files_list(folder, earlier.names | {name for l in letters for name in l.files}
-                         | {combined_name(year, lang) for lang in work.combined}, earlier.pages)
-        made = make_letters(run, loaded.edition, folder, letters, work, progress)
-    pages = {**earlier.pages, **{combined_name(year, lang): count for lang, count in made.pages.items()}}
-    combined = [combined_name(year, lang) for lang in work.combined]
-    if remove_absent:
-        removed = remove_stale(folder, earlier.names, letters, combined, pages)
-    else:
-        removed = []
-        write_files_list(folder, earlier.names | {name for l in letters for name in l.files} | set(combined), pages)
-    _sync_files()
-
-    result = MergeResult(recipients.source, folder, rejected=recipients.rejected, removed=removed)
-    result.written = [l for l in letters if l.stem in made.written]
-    result.unchanged = [l for l in letters if l.stem not in made.written]
-    for lang in work.combined:
-        name = combined_name(year, lang)
-        result.combined.append((folder / name, pages.get(name, 0), lang in made.pages))
-    result.report = write_report(folder, letters, result)
+        with OutputFolder(output_dir, on_wait=on_wait) as out:
+            result = MergeResult(recipients.source, folder, rejected=recipients.rejected, recovered=out.recovered)
+            folder.mkdir(parents=True, exist_ok=True)
+            letters = plan_letters(project, loaded.edition, recipients.recipients)
+            earlier = read_files_list(folder)
+            work = plan_work(letters, folder, year)
+            combined_names = {combined_name(year, lang) for lang in work.combined}
+            transaction = Transaction(out)
+            work, result.kept, result.copies = _keep_edited_combined(folder, work, earlier, transaction, force, year)
+            making = {name for l in letters for name in l.files} | combined_names
+            if not making <= earlier.names:  # the list must name a file before it is made
+                write_files_list(folder, earlier.pending(making))
+            try:
+                made = make_letters(run, loaded.edition, folder, letters, work, progress, transaction,
+                                    earlier.stamps_for, force)
+            except (PipelineError, OSError) as exc:
+                transaction.discard()
+                raise _stopped(exc, folder, letters, work) from None
+            except BaseException:  # Ctrl-C: the letters finished stay, the staged print files go
+                transaction.discard()
+                raise
+            result.kept += made.kept
+            result.copies += made.copies
+            stamps = earlier.updated(read_written_logs(folder))
+            stamps.update(made.combined_stamps)
+            pages = {**earlier.pages, **{combined_name(year, lang): count for lang, count in made.pages.items()}}
+            result.written = [l for l in letters if l.stem in made.written]
+            result.unchanged = [l for l in letters if l.stem not in made.written]
+            for lang in work.combined:
+                name = combined_name(year, lang)
+                result.combined.append((folder / name, pages.get(name, 0), lang in made.pages))
+            if remove_absent:
+                removed, kept_stale = remove_stale(folder, transaction, earlier, letters, combined_names)
+            else:  # another run's letters (send's): left alone, and still listed as the merge's
+                removed, kept_stale = [], []
+            result.removed, result.kept = removed, result.kept + kept_stale
+            report = report_bytes(letters, result)
+            report_copy = _keep_edited_report(folder, transaction, report, earlier)
+            if report_copy:
+                result.copies.append(report_copy)
+            stamps[REPORT_FILE] = [stamp(report)]
+            kept_copies = earlier.kept | {copy.name for _, copy in result.copies}
+            current = {name for l in letters for name in l.files} | combined_names | {p.name for p, _ in kept_stale}
+            if not remove_absent:
+                current |= {name for name in earlier.names if MADE_HERE.fullmatch(name)}
+            transaction.write(_relative(output_dir, folder / FILES_LIST),
+                              files_list_bytes({n: stamps.get(n, []) for n in current | {REPORT_FILE}},
+                                               {n: c for n, c in pages.items() if n in current}, kept_copies))
+            for log in folder.glob(WRITTEN_LOG.format(pid="*")):
+                transaction.remove(_relative(output_dir, log))
+            _sync_files()
+            transaction.commit()
+            result.report = folder / REPORT_FILE
     return result
+
+
+def _relative(output_dir: Path, path: Path) -> Path:
+    return path.resolve().relative_to(output_dir.resolve())
+
+
+def _stopped(exc: Exception, folder: Path, letters: list[Letter], work: "Work") -> PipelineError:
+    """The error of a merge that stopped while making the letters, saying exactly what it left on disk."""
+    done = sum(1 for l in letters if l.stem in work.to_write and is_done(l, folder))
+    outcome = (f"{done} letter(s) were written before it stopped, each one complete; the combined PDFs, the report "
+               "and the list of files were not changed. Once the problem is fixed, run the merge again: it makes "
+               "only the letters still missing" if done else "nothing was written")
+    if isinstance(exc, PipelineError):
+        return type(exc)(exc.problems, outcome=outcome)
+    return OutputError(Problem(f"cannot write in {folder}: {exc.strerror}; check the folder's permissions and "
+                               "free space"), outcome=outcome)
 
 
 def workers_for(spreadsheet: Path) -> int:
@@ -264,6 +325,27 @@ def plan_work(letters: list[Letter], folder: Path, year: int) -> Work:
     return Work(to_write, combined, to_combine)
 
 
+def _keep_edited_combined(folder: Path, work: Work, earlier: "FilesList", transaction: Transaction, force: bool,
+                          year: int) -> tuple[Work, list[tuple[Path, str]], list[tuple[Path, Path]]]:
+    """Leave out the combined PDFs changed by hand since the merge wrote them (``force``: copy, then replace)."""
+    kept, copies = [], []
+    to_combine = set(work.to_combine)
+    for lang in sorted(work.to_combine):
+        path = folder / combined_name(year, lang)
+        if not path.exists() or made_here(path, earlier.stamps_for(path.name)):
+            continue
+        if force:
+            data = path.read_bytes()
+            copy = kept_copy_name(path, data)
+            transaction.write(_relative(transaction.root, copy), data)
+            copies.append((path, copy))
+        else:
+            to_combine.discard(lang)
+            kept.append((path, "changed by hand since the merge wrote it, so not replaced (--force replaces it, "
+                               "keeping your version as a numbered copy)"))
+    return Work(work.to_write, work.combined, frozenset(to_combine)), kept, copies
+
+
 def combined_name(year: int, lang: str) -> str:
     return f"letters-{year}-{lang}.pdf"
 
@@ -300,21 +382,39 @@ class _Stitching:
     batch: _Batch
     sheet: SheetParts
     variants: dict  # ("pdf", lang, salutation) -> LetterTemplate; ("docx", lang, None) -> LetterDocx
+    stamps: dict  # file name -> stamps of what the merge wrote there (None: trusted, see FilesList)
+    force: bool = False
+
+
+@dataclass
+class _Written:
+    """What a worker did with a batch: letters written, files kept (changed by hand), copies of hand edits."""
+
+    batch: _Batch
+    stems: frozenset[str]
+    kept: list[tuple[str, str]] = field(default_factory=list)  # file name, why
+    copies: list[tuple[str, str]] = field(default_factory=list)  # file name, copy name
 
 
 @dataclass
 class Made:
-    """What make_letters wrote: the stems of the letters, the page count of each combined PDF."""
+    """What make_letters did: the letters written, the page count of each combined PDF, hand edits kept."""
 
     written: set[str] = field(default_factory=set)
     pages: dict[str, int] = field(default_factory=dict)
+    kept: list[tuple[Path, str]] = field(default_factory=list)
+    copies: list[tuple[Path, Path]] = field(default_factory=list)
+    combined_stamps: dict[str, list] = field(default_factory=dict)
 
 
-def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], work: Work, progress) -> Made:
-    """Render the variants and the address sheets, then write the letters and the combined PDFs.
+def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], work: Work, progress,
+                 transaction: Transaction, stamps: "Callable[[str], list | None]", force: bool = False) -> Made:
+    """Render the variants and the address sheets, then write the letters, and stage the combined PDFs.
 
     Each letter is complete once renamed into place, so an interrupted run keeps
-    what it finished; a combined PDF is renamed into place only once complete.
+    what it finished; a combined PDF is written in the transaction's staging
+    folder and put in place by its commit. ``stamps(name)``: what the merge
+    wrote at that name, to tell its files from files changed by hand.
     """
     todo = [l for l in letters if l.stem in work.to_write or l.recipient.lang in work.to_combine]
     made = Made()
@@ -336,23 +436,30 @@ def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], 
                 variants[job[1]] = data
         # round 2: the workers write the letters, this process the combined PDFs
         stitchings = [_Stitching(b, sheets[i], {k: variants[k][0] if k[0] == "pdf" else variants[k]
-                                                for k in _variant_keys(b)})
+                                                for k in _variant_keys(b)},
+                                 {name: stamps(name) for l in b.letters if l.stem in b.write for name in l.files}, force)
                       for i, b in enumerate(batches) if b.write]
         written = run.unordered(_write_letters, stitchings)
         for lang in sorted(work.to_combine):
-            combined[lang] = _CombinedFile(folder / combined_name(edition.year, lang), combined_title(edition.year, lang),
-                                           edition.association.name, lang, file_mark(work.combined[lang]))
+            name = combined_name(edition.year, lang)
+            combined[lang] = _CombinedFile(transaction.stage(_relative(transaction.root, folder / name)),
+                                           combined_title(edition.year, lang), edition.association.name, lang,
+                                           file_mark(work.combined[lang]))
             combine(combined[lang], [(b, sheets[i]) for i, b in enumerate(batches) if b.lang == lang], variants)
         for batch in batches:
             if not batch.write:
                 bar.update(len(batch.letters) - len(batch.letters) // 2)
-        for batch, stems in written:
-            made.written |= stems
-            bar.update(len(batch.letters) - len(batch.letters) // 2)
-        made.pages = {lang: target.finish() for lang, target in combined.items()}
+        for outcome in written:
+            made.written |= outcome.stems
+            made.kept += [(folder / name, why) for name, why in outcome.kept]
+            made.copies += [(folder / name, folder / copy) for name, copy in outcome.copies]
+            bar.update(len(outcome.batch.letters) - len(outcome.batch.letters) // 2)
+        for lang, target in combined.items():
+            made.pages[lang] = target.finish()
+            made.combined_stamps[combined_name(edition.year, lang)] = [target.stamp]
     except BaseException:
         for target in combined.values():
-            target.discard()
+            target.close()
         remove_partial_files(folder)
         raise
     finally:
@@ -394,28 +501,33 @@ def combine(target: "_CombinedFile", sheets: list[tuple[_Batch, SheetParts]], va
 
 
 class _CombinedFile:
-    """A combined PDF written to a temporary file beside its target, renamed into place when complete."""
+    """A combined PDF written to a staging path as the letters come; the transaction puts it in place."""
 
     def __init__(self, path: Path, title: str, author: str, lang: str, mark: bytes):
         self.path = path
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        self._file = os.fdopen(fd, "wb")
-        self.pdf = CombinedPdf(self._file, title, author, lang, mark)
+        self._file = open(path, "wb")
+        self._size, self._crc = 0, 0
+        self.pdf = CombinedPdf(self, title, author, lang, mark)
+
+    def write(self, data: bytes) -> None:
+        """Called by CombinedPdf: the bytes go to the file, and into the stamp of what the merge wrote."""
+        self._size += len(data)
+        self._crc = zlib.crc32(data, self._crc)
+        self._file.write(data)
+
+    @property
+    def stamp(self) -> list[int]:
+        return [self._size, self._crc]
 
     def finish(self) -> int:
-        """Complete the file, put it in place; return its page count."""
+        """Complete the file (the transaction syncs and renames it); return its page count."""
         self.pdf.close()
-        self._file.flush()
-        os.fsync(self._file.fileno())
         self._file.close()
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
         return self.pdf.page_count
 
-    def discard(self) -> None:
+    def close(self) -> None:
         if not self._file.closed:
             self._file.close()
-        Path(self._tmp).unlink(missing_ok=True)
 
 
 class _Workers:
@@ -450,6 +562,7 @@ class _Workers:
         return self.pool.imap_unordered(function, jobs, chunksize=1)
 
     def __exit__(self, kind, error, trace) -> None:
+        self.workshop.close_log()
         if self.pool is None:
             return
         if error is None:
@@ -473,6 +586,8 @@ class _Workshop:
         self.document = LetterDocument()
         self.folder = folder
         self._renderer = None
+        self._log: int | None = None
+        self._log_pid: int | None = None
 
     @property
     def renderer(self):
@@ -501,7 +616,8 @@ class _Workshop:
                                                       self.sources))
         ctx = self.renderer.context(output, salutation=salutation, recipient=[])
         html = self.renderer.html.html(self.document.html_template, ctx, self.sources)
-        variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template))
+        variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template, self.edition, self.sources,
+                                                   f"the {lang} letter"))
         return variant.template(), variant.pages_parts(repr((kind, lang, salutation)))
 
     def render_sheet(self, lang: str, addresses: tuple[tuple[str, ...], ...]) -> SheetParts:
@@ -514,7 +630,7 @@ class _Workshop:
         from weasyprint.urls import URLFetcher
 
         from .documents import Output
-        from .render import capture_weasyprint_logs
+        from .render import capture_weasyprint_logs, layout_problems
 
         template = "letter-addresses.html"
         ctx = self.renderer.context(Output(self.document, self.edition, lang), recipient=[])
@@ -525,31 +641,58 @@ class _Workshop:
             document = HTML(string=html, base_url=str(self.project.templates) + "/",
                             url_fetcher=URLFetcher(allowed_protocols=("file", "data")))
             data = document.write_pdf(font_config=self.renderer.html.font_config)
-        problems = [m for m in logs if not m.startswith("Ignored")]
+        problems = layout_problems(logs, template, self.project.templates)
         if problems:
-            raise TemplateError([Problem(f"layout problem: {m}", file=f"templates/{template}") for m in problems])
+            raise TemplateError(problems)
         return AddressSheet(data, len(addresses)).parts(key=hashlib.sha1(data).hexdigest())
 
-    def write_letters(self, stitching: _Stitching) -> frozenset[str]:
-        """Write the batch's letters to be written; return their stems."""
+    def write_letters(self, stitching: _Stitching) -> _Written:
+        """Write the batch's letters to be written, leaving alone the files changed by hand."""
         batch = stitching.batch
-        try:
-            for index, letter in enumerate(batch.letters):
-                if letter.stem in batch.write:
-                    self.write_letter(letter, stitching.sheet, index, stitching.variants)
-        except OSError as exc:
-            raise OutputError(Problem(f"cannot write {exc.filename or 'the letters'}: {exc.strerror}; check the "
-                                      "folder's permissions and free space", file=str(self.folder))) from None
-        return batch.write
+        outcome = _Written(batch, batch.write)
+        for index, letter in enumerate(batch.letters):
+            if letter.stem in batch.write:
+                self.write_letter(letter, stitching.sheet, index, stitching.variants, stitching, outcome)
+        kept = {name for name, _ in outcome.kept}
+        outcome.stems = frozenset(l.stem for l in batch.letters if l.stem in batch.write
+                                  and not all(name in kept for name in l.files))
+        return outcome
 
-    def write_letter(self, letter: Letter, sheet, index: int, variants: dict) -> None:
-        """The recipient's DOCX and PDF, each written atomically."""
+    def write_letter(self, letter: Letter, sheet, index: int, variants: dict, stitching: _Stitching,
+                     outcome: _Written) -> None:
+        """The recipient's DOCX and PDF, each written atomically, unless changed by hand since the merge wrote it."""
         docx, pdf = variants[("docx", letter.recipient.lang, None)], variants[letter.variant]
         mark = file_mark(letter.digest)
         contents = (docx.fill(letter.recipient.address, letter.salutation, comment=mark),
                     pdf.with_address(sheet, index, file_id=mark))
         for name, content in zip(letter.files, contents):
-            _write_unsynced(safe_join(self.folder, name), content)
+            path = safe_join(self.folder, name)
+            if path.exists() and not made_here(path, stitching.stamps.get(name)):
+                if not stitching.force:
+                    outcome.kept.append((name, "changed by hand since the merge wrote it, so not replaced (--force "
+                                               "replaces it, keeping your version as a numbered copy)"))
+                    continue
+                edited = path.read_bytes()
+                copy = kept_copy_name(path, edited)
+                write_atomic(copy, edited, durable=False, shown=f"{self.folder}/{copy.name}")
+                outcome.copies.append((name, copy.name))
+            self._record(name, content)
+            _write_unsynced(path, content, shown=f"{self.folder}/{name}")
+
+    def _record(self, name: str, content: bytes) -> None:
+        """Note what is about to be written at ``name`` (before it is renamed into place, so a killed run's
+        letters are known as the merge's own)."""
+        if self._log is None or self._log_pid != os.getpid():
+            path = self.folder / WRITTEN_LOG.format(pid=os.getpid())
+            self._log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self._log_pid = os.getpid()
+        size, crc = stamp(content)
+        os.write(self._log, f"{name}\t{size}\t{crc}\n".encode())
+
+    def close_log(self) -> None:
+        if self._log is not None and self._log_pid == os.getpid():
+            os.close(self._log)
+        self._log = None
 
 
 _workshop: _Workshop | None = None
@@ -561,7 +704,21 @@ def _start_worker() -> None:
     # that exits quietly, through the file writers' clean-up, so no file is left half-written.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _interrupt)
+    _end_with_parent()
     _workshop.warm_up()
+
+
+def _end_with_parent() -> None:
+    """A worker whose main process is killed (kill -9) gets SIGTERM at once, rather than writing on unlocked."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG, Linux only
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        raise SystemExit(1)
 
 
 def _interrupt(signum, frame):
@@ -575,22 +732,22 @@ def _render(job: tuple) -> tuple[tuple, Any]:
     return job, _workshop.render_variant(*job[1])
 
 
-def _write_letters(stitching: _Stitching) -> tuple[_Batch, frozenset[str]]:
+def _write_letters(stitching: _Stitching) -> _Written:
     """Round 2 in a worker: a batch's letters written."""
-    return stitching.batch, _workshop.write_letters(stitching)
+    return _workshop.write_letters(stitching)
 
 
 # --- writing files -------------------------------------------------------------------------------------------
 
 
-def _write_unsynced(path: Path, data: bytes) -> None:
+def _write_unsynced(path: Path, data: bytes, shown: str | None = None) -> None:
     """An atomic write without its fsync: the files are synced once, at the end.
 
     One fsync per file makes a merge of thousands of letters wait on the disk
     journal most of the time. A letter lost or damaged by a power cut before the
     final sync lacks its mark at its end (file_mark), and the next run makes it again.
     """
-    write_atomic(path, data, durable=not hasattr(os, "sync"))
+    write_atomic(path, data, durable=not hasattr(os, "sync"), shown=shown)
 
 
 def _sync_files() -> None:
@@ -602,63 +759,170 @@ def _sync_files() -> None:
 # --- files list, report, cleaning --------------------------------------------------------------------------------
 
 
+def stamp(data: bytes) -> list[int]:
+    """Size and CRC-32 of a file the merge wrote: enough to tell it from a file changed since (not a security
+    hash; the archive's manifests use SHA-256), and cheap for thousands of letters."""
+    return [len(data), zlib.crc32(data)]
+
+
+def made_here(path: Path, stamps: list | None) -> bool:
+    """Whether the file at ``path`` is one the merge wrote (its size and checksum are recorded)."""
+    if stamps is None:
+        return True  # listed by a merge from before the checksums were kept: trusted as the merge's own
+    size = path.stat().st_size
+    candidates = [s for s in stamps if isinstance(s, list) and len(s) == 2 and s[0] == size]
+    if not candidates:
+        return False
+    crc = zlib.crc32(path.read_bytes())
+    return any(s[1] == crc for s in candidates)
+
+
 @dataclass(frozen=True)
 class FilesList:
-    """The files earlier merges made in a folder, and the page count of the combined PDFs."""
+    """The files earlier merges made in a folder: what each holds (its stamps), the combined PDFs' page counts,
+    and the copies of hand edits kept there."""
 
     names: set[str]
     pages: dict[str, int]
+    stamps: dict[str, list] | None = None  # None: a list from before stamps were kept
+    kept: set[str] = field(default_factory=set)
+
+    def stamps_for(self, name: str) -> list | None:
+        if self.stamps is None:
+            return None
+        stamps = self.stamps.get(name, [])
+        return stamps if isinstance(stamps, list) else []
+
+    def pending(self, names: set[str]) -> bytes:
+        """The list as written before making the files: the files about to be made are listed too."""
+        stamps = dict(self.stamps or {})
+        return files_list_bytes({n: stamps.get(n, []) for n in self.names | names}, self.pages, self.kept)
+
+    def updated(self, written: dict[str, list]) -> dict[str, list]:
+        """The stamps once this run's (or a killed run's) writes are added: the latest three per file."""
+        stamps = dict(self.stamps or {})
+        for name, new in written.items():
+            merged = [s for s in self.stamps_for(name) or [] if s not in new] + new
+            stamps[name] = merged[-3:]
+        return stamps
 
 
 def read_files_list(folder: Path) -> FilesList:
-    """What earlier merges made in this folder (nothing when the list is missing or unreadable)."""
+    """What earlier merges made in this folder, with what each process noted as it wrote (a killed run's
+    letters included). A missing or unreadable list: nothing known."""
     try:
         data = json.loads((folder / FILES_LIST).read_text(encoding="utf-8"))
-        return FilesList({n for n in data["files"] if isinstance(n, str)},
-                         {n: c for n, c in data.get("pages", {}).items() if isinstance(c, int)})
+        files = data["files"]
+        pages = {n: c for n, c in data.get("pages", {}).items() if isinstance(c, int)}
+        kept = {n for n in data.get("kept", []) if isinstance(n, str)}
+        if isinstance(files, list):  # format 1: names only
+            listed = FilesList({n for n in files if isinstance(n, str)}, pages, None, kept)
+        else:  # the stamps are checked where they are used (made_here)
+            listed = FilesList(set(files), pages, dict(files), kept)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return FilesList(set(), {})
+        listed = FilesList(set(), {}, {}, set())
+    logs = read_written_logs(folder)
+    if logs:
+        listed = FilesList(listed.names | set(logs), listed.pages, listed.updated(logs), listed.kept)
+    return listed
 
 
-def write_files_list(folder: Path, names: set[str], pages: dict[str, int]) -> None:
+def read_written_logs(folder: Path) -> dict[str, list]:
+    """name -> stamps noted by the processes that wrote letters (the lines of .merge-written.<pid>.log)."""
+    written: dict[str, list] = {}
+    for log in sorted(folder.glob(WRITTEN_LOG.format(pid="*"))):
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                written.setdefault(parts[0], []).append([int(parts[1]), int(parts[2])])
+    return written
+
+
+def files_list_bytes(stamps: dict[str, list], pages: dict[str, int], kept: set[str]) -> bytes:
+    data = {"format": FILES_LIST_FORMAT, "files": dict(sorted(stamps.items())),
+            "pages": dict(sorted((n, c) for n, c in pages.items() if n in stamps)), "kept": sorted(kept)}
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()  # the C encoder: 20,000 entries
+
+
+def write_files_list(folder: Path, data: bytes) -> None:
     """Remember the files a merge makes, before making them (a killed run's files are listed too)."""
-    data = {"format": MERGE_FORMAT, "files": sorted(names), "pages": {n: c for n, c in pages.items() if n in names}}
-    write_atomic(folder / FILES_LIST, json.dumps(data, indent=0, sort_keys=True).encode())
+    write_atomic(folder / FILES_LIST, data)
 
 
-def remove_partial_files(folder: Path) -> None:
-    """Temporary files (``.name.xxxx.part``) that a killed run could not remove."""
-    for path in folder.glob(".*.part"):
-        path.unlink(missing_ok=True)
+def owned_files(folder: Path) -> tuple[set[str], list[str]]:
+    """The files of a letters folder that the merge's list accounts for, and the problems found with the list."""
+    if not folder.is_dir():
+        return set(), []
+    if not (folder / FILES_LIST).exists():
+        return set(), []
+    try:
+        data = json.loads((folder / FILES_LIST).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {FILES_LIST}, [f"{FILES_LIST}: damaged ({preview(str(exc), 60)}); run the merge again to rewrite it"]
+    names = set(files) if isinstance(files, (list, dict)) else set()
+    kept = set(data.get("kept", [])) if isinstance(data.get("kept", []), list) else set()
+    logs = {p.name for p in folder.glob(WRITTEN_LOG.format(pid="*"))}
+    return {FILES_LIST, REPORT_FILE} | {n for n in names | kept if isinstance(n, str)} | logs, []
 
 
-def remove_stale(folder: Path, earlier: set[str], letters: list[Letter], combined: list[str],
-                 pages: dict[str, int]) -> list[Path]:
-    """Delete what earlier merges made for rows, or a language, no longer in the spreadsheet."""
-    current = {name for l in letters for name in l.files} | set(combined)
-    removed = []
-    for name in sorted(earlier - current):
+def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList, letters: list[Letter],
+                 combined: set[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Delete (in the transaction) what earlier merges made for rows, or a language, no longer in the spreadsheet;
+    a file changed by hand since is kept, and said so."""
+    current = {name for l in letters for name in l.files} | combined
+    removed, kept = [], []
+    for name in sorted(earlier.names - current):
         if not MADE_HERE.fullmatch(name):
             continue  # not a name the merge gives: leave it alone
         path = safe_join(folder, name)
-        if path.is_file():
-            path.unlink()
+        if not path.is_file():
+            continue
+        if made_here(path, earlier.stamps_for(name)):
+            transaction.remove(_relative(transaction.root, path))
             removed.append(path)
-    write_files_list(folder, current, pages)
-    return removed
+        else:
+            kept.append((path, "its row is no longer in the spreadsheet, but the file was changed by hand, so it was "
+                               "not deleted: delete it yourself if it is no longer needed"))
+    return removed, kept
 
 
-def write_report(folder: Path, letters: list[Letter], result: MergeResult) -> Path:
+#: a cell starting with one of these is a formula to Excel (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def report_cell(value: Any) -> Any:
+    """A cell of merge-report.csv that Excel shows as text, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def report_bytes(letters: list[Letter], result: MergeResult) -> bytes:
     """merge-report.csv, one line per row of the spreadsheet; Excel opens it as is (UTF-8 BOM, semicolons)."""
     written = {l.stem for l in result.written}
+    kept = {p.name for p, _ in result.kept}
     lines = [(l.recipient.row, [l.recipient.row, l.recipient.name, l.recipient.lang, l.salutation,
-                                "written" if l.stem in written else "unchanged", " ".join(l.files), ""])
+                                "written" if l.stem in written else "unchanged", " ".join(l.files),
+                                "; ".join(f"{name}: changed by hand, not replaced" for name in l.files
+                                          if name in kept)])
              for l in letters]
     lines += [(r.row, [r.row, r.who, "", "", "rejected", "", r.reason]) for r in result.rejected]
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     out.writerow(["row", "recipient", "language", "salutation", "status", "files", "reason"])
-    out.writerows(line for _, line in sorted(lines, key=lambda item: item[0]))
+    out.writerows([report_cell(cell) for cell in line] for _, line in sorted(lines, key=lambda item: item[0]))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _keep_edited_report(folder: Path, transaction: Transaction, report: bytes,
+                        earlier: FilesList) -> tuple[Path, Path] | None:
+    """Write the new report; a report changed by hand (saved from Excel) is kept first as a numbered copy."""
     path = folder / REPORT_FILE
-    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
-    return path
+    copy = None
+    if path.exists() and path.read_bytes() != report and not made_here(path, earlier.stamps_for(REPORT_FILE)):
+        edited = path.read_bytes()
+        copy = kept_copy_name(path, edited)
+        transaction.write(_relative(transaction.root, copy), edited)
+    transaction.write(_relative(transaction.root, path), report)
+    return (path, copy) if copy else None

@@ -17,12 +17,16 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .errors import EditionError, Problem, RecipientsError
 from .fonts import unprintable
-from .load import SourceMap, read_yaml
+from .load import SourceMap, is_utf8, preview, read_yaml
 
 PROTOCOL_FILE = "protocole.yaml"
 
@@ -217,74 +221,158 @@ def read_recipients(path: Path, protocol: Protocol, sheet: str | None = None,
 
     ``font_coverage``: the characters the bundled fonts can print; a row using
     another one is rejected rather than printed with a missing-glyph box.
+    Whatever the file holds, this returns the rows (each good or rejected with
+    its reason) or raises ``RecipientsError``, in bounded time and memory.
     """
     headers, rows, source = read_table(path, sheet)
     columns = map_columns(headers, path.name)
     result = RecipientList(source)
     seen: dict[tuple, int] = {}
-    for number, cells in rows:
-        values = {key: cells[index] if index < len(cells) else Cell("") for key, index in columns.items()}
+    for row in rows:
+        if row.problem:
+            result.rejected.append(Rejected(row.number, f"line {row.line}", (row.problem,)))
+            continue
+        values = {key: row.cells[index] if index < len(row.cells) else Cell("") for key, index in columns.items()}
         if not any(v.text for v in values.values()):
             continue  # an empty row (Excel often keeps a few at the end)
-        outcome = check_row(number, values, protocol, font_coverage)
+        outcome = check_row(row.number, values, protocol, font_coverage)
         if isinstance(outcome, Recipient):
             key = outcome.identity
             if key in seen:
-                outcome = Rejected(number, outcome.name, (f"duplicate of row {seen[key]} (same name and address)",))
+                outcome = Rejected(row.number, outcome.name, (f"duplicate of row {seen[key]} (same name and address)",))
             else:
-                seen[key] = number
+                seen[key] = row.number
         (result.recipients if isinstance(outcome, Recipient) else result.rejected).append(outcome)
     return result
 
 
-def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[Cell]]], str]:
-    """Headers, (row number, cells) of every other row, and a description of the source."""
+@dataclass
+class Row:
+    """One row of the table: its number (as Excel numbers rows), its cells, or why it could not be read."""
+
+    number: int
+    cells: list[Cell]
+    problem: str | None = None
+    line: int = 0  # the line of the file where it starts (CSV), for a row that could not be read
+
+
+#: a recipients list of 10,000 rows is a few megabytes; a bigger file (or a workbook unpacking to more) is not one
+MAX_SPREADSHEET_BYTES = 64 * 1024 * 1024
+#: a cell may hold line breaks (an address typed with Alt+Enter), not a whole file
+MAX_CELL_LINES = 20
+#: the first bytes of the files people give instead of a spreadsheet
+SIGNATURES = ((b"PK\x03\x04", "zip"), (b"\xd0\xcf\x11\xe0", "ole"), (b"%PDF", "pdf"))
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[Row], str]:
+    """Headers, every other row, and a description of the source."""
+    display = path.name or str(path)
     if not path.exists():
         raise RecipientsError(Problem("file not found", file=str(path)))
+    if path.is_dir():
+        raise RecipientsError(Problem("is a folder, not a spreadsheet; give the .xlsx or .csv file itself",
+                                      file=str(path)))
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise RecipientsError(Problem(f"cannot read '{preview(path.suffix, 20)}' files; save the spreadsheet as "
+                                      ".xlsx or .csv", file=display))
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            kind = _kind(handle.read(8))
+    except OSError as exc:
+        raise RecipientsError(Problem(f"cannot be read: {exc.strerror}", file=display)) from None
+    if size > MAX_SPREADSHEET_BYTES:
+        raise RecipientsError(Problem(f"is {size / 1024 / 1024:.0f} MB: too big for a list of recipients "
+                                      f"(at most {MAX_SPREADSHEET_BYTES // 1024 // 1024} MB)", file=display))
+    if kind == "ole":
+        raise RecipientsError(Problem("is an Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx",
+                                      file=display))
+    if kind == "pdf":
+        raise RecipientsError(Problem("is a PDF, not a spreadsheet; give the .xlsx or .csv file", file=display))
     if suffix in (".xlsx", ".xlsm"):
+        if kind != "zip":
+            raise RecipientsError(Problem("is not an Excel workbook (an .xlsx file is a ZIP archive; this one is not: "
+                                          "a CSV file renamed?); save it from Excel as .xlsx", file=display))
         return _read_xlsx(path, sheet)
-    if suffix in (".csv", ".txt"):
-        if sheet:
-            raise RecipientsError(Problem("--sheet is for XLSX workbooks; a CSV file has a single table", file=path.name))
-        return _read_csv(path)
-    raise RecipientsError(
-        Problem(f"cannot read '{path.suffix}' files; save the spreadsheet as .xlsx or .csv", file=path.name)
-    )
+    if kind == "zip":
+        raise RecipientsError(Problem(f"is an Excel workbook (or another ZIP file) named {suffix}; rename it to .xlsx "
+                                      "or save it from Excel as CSV", file=display))
+    if sheet:
+        raise RecipientsError(Problem("--sheet is for XLSX workbooks; a CSV file has a single table", file=display))
+    return _read_csv(path, display)
+
+
+def _kind(start: bytes) -> str:
+    return next((kind for signature, kind in SIGNATURES if start.startswith(signature)), "text")
+
+
+#: what openpyxl raises, depending on the part, for a workbook damaged (or made up) inside its ZIP archive
+DAMAGED_WORKBOOK = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, IndexError, AttributeError,
+                    SyntaxError, EOFError, OSError)
 
 
 def _read_xlsx(path: Path, sheet: str | None):
-    import zipfile
-
     from openpyxl import load_workbook
 
+    display = path.name
+    _check_archive(path, display)
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RecipientsError(Problem(f"not an Excel workbook ({exc}); save it as .xlsx", file=path.name)) from None
+    except DAMAGED_WORKBOOK as exc:
+        raise RecipientsError(Problem(f"is a damaged Excel workbook ({preview(str(exc), 80)}); open it in Excel and "
+                                      "save it again as .xlsx", file=display)) from None
     try:
         if sheet is None:
+            if not workbook.worksheets:
+                raise RecipientsError(Problem("the workbook has no sheet", file=display))
             worksheet = workbook.worksheets[0]
         elif sheet in workbook.sheetnames:
             worksheet = workbook[sheet]
         else:
             raise RecipientsError(Problem(
-                f"no sheet named '{sheet}'; the sheets are: {', '.join(workbook.sheetnames)}", file=path.name))
+                f"no sheet named '{preview(sheet, 40)}'; the sheets are: "
+                f"{', '.join(preview(n, 40) for n in workbook.sheetnames)}", file=display))
         rows = []
         headers = None
-        for number, row in enumerate(worksheet.iter_rows(), start=1):
-            cells = [_xlsx_cell(cell) for cell in row]
-            if headers is None:
-                if any(c.text for c in cells):
-                    headers = [c.text for c in cells]
-                continue
-            rows.append((number, cells))
-        source = path.name if sheet is None and len(workbook.sheetnames) == 1 else f"{path.name} (sheet {worksheet.title})"
+        try:
+            for number, row in enumerate(worksheet.iter_rows(), start=1):
+                cells = [_xlsx_cell(cell) for cell in row]
+                if headers is None:
+                    if any(c.text for c in cells):
+                        headers = [c.text for c in cells]
+                    continue
+                rows.append(Row(number, cells))
+        except DAMAGED_WORKBOOK as exc:
+            raise RecipientsError(Problem(f"is a damaged Excel workbook ({preview(str(exc), 80)}); open it in Excel "
+                                          "and save it again as .xlsx", file=display)) from None
+        source = (display if sheet is None and len(workbook.sheetnames) == 1
+                  else f"{display} (sheet {preview(worksheet.title, 40)})")
     finally:
         workbook.close()
     if headers is None:
-        raise RecipientsError(Problem("the sheet is empty; the first row must hold the column headers", file=path.name))
+        raise RecipientsError(Problem("the sheet is empty; the first row must hold the column headers", file=display))
     return headers, rows, source
+
+
+def _check_archive(path: Path, display: str) -> None:
+    """Refuse a ZIP archive that is no workbook, or that unpacks to far more than any list of recipients."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
+        raise RecipientsError(Problem(f"is a damaged Excel workbook ({preview(str(exc), 80)}); open it in Excel and "
+                                      "save it again as .xlsx", file=display)) from None
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" not in names:
+        other = ("a Word document" if "word/document.xml" in names
+                 else "a LibreOffice spreadsheet (.ods)" if "content.xml" in names else "a ZIP archive")
+        raise RecipientsError(Problem(f"is {other}, not an Excel workbook; save the spreadsheet as .xlsx", file=display))
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_SPREADSHEET_BYTES or len(entries) > 10_000:
+        raise RecipientsError(Problem(
+            f"unpacks to {unpacked / 1024 / 1024:,.0f} MB in {len(entries):,} parts: far more than a list of "
+            "recipients (a damaged or booby-trapped file?); save the list again from Excel", file=display))
 
 
 def _xlsx_cell(cell) -> Cell:
@@ -296,39 +384,138 @@ def _xlsx_cell(cell) -> Cell:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if hasattr(value, "strftime"):
-        value = value.strftime("%d/%m/%Y")
+        try:
+            value = value.strftime("%d/%m/%Y")
+        except ValueError:  # a date before year 1000 or a time: keep Python's own spelling
+            pass
     return Cell(str(value).strip())
 
 
-def _read_csv(path: Path):
-    text = decode_csv(path.read_bytes())
-    if not text.strip():
-        raise RecipientsError(Problem("the file is empty; the first line must hold the column headers", file=path.name))
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers = None
-    rows = []
-    for number, values in enumerate(reader, start=1):
-        cells = [Cell(v.strip(), formula=v.strip().startswith("=")) for v in values]
-        if headers is None:
-            if any(c.text for c in cells):
-                headers = [c.text for c in cells]
-            continue
-        rows.append((number, cells))
-    return headers or [], rows, path.name
-
-
-def decode_csv(data: bytes) -> str:
-    """CSV bytes as Excel writes them: UTF-8 with or without BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+def _read_csv(path: Path, display: str):
     try:
-        return data.decode("utf-8")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecipientsError(Problem(f"cannot be read: {exc.strerror}", file=display)) from None
+    sample = data[:65536]
+    if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and (b"\x00" in sample or
+                                                             len(BINARY.findall(sample)) > len(sample) // 100):
+        raise RecipientsError(Problem("is not a text file (it holds binary data); save the spreadsheet from Excel as "
+                                      ".xlsx or CSV", file=display))
+    text = decode_csv(data, display)
+    if not text.strip():
+        raise RecipientsError(Problem("the file is empty; the first line must hold the column headers", file=display))
+    lines = list(io.StringIO(text, newline=""))
+    first_line = next((line for line in lines if line.strip()), "")
+    delimiter = max(";,\t", key=first_line.count)
+    headers = None
+    records = []
+    number = 0
+    for line, cells, problem in csv_records(lines, delimiter, lambda: len(headers) if headers else 0):
+        number += 1
+        if headers is None:
+            if problem:
+                raise RecipientsError(Problem(f"the header line {problem}", file=display, line=line))
+            if any(cell.strip() for cell in cells):
+                headers = [cell.strip() for cell in cells]
+            continue
+        records.append((number, line, cells, problem))
+    # Excel writes as many cells on every line: a line with more has a delimiter inside a cell without quotes,
+    # and its cells after it would land in the wrong columns
+    lengths = Counter(len(cells) for _, _, cells, problem in records if not problem and any(c.strip() for c in cells))
+    width = max([len(headers or [])] + [n for n, _ in lengths.most_common(1)])
+    rows = []
+    for number, line, cells, problem in records:
+        if not problem and len(cells) > width:
+            problem = (f"has {len(cells)} cells where the other lines have {width}: a « {delimiter} » inside a cell "
+                       "must be within quotation marks, or the cells after it land in the wrong columns")
+        if problem:
+            rows.append(Row(number, [], problem, line))
+        else:
+            rows.append(Row(number, [Cell(v.strip(), formula=v.strip().startswith("=")) for v in cells]))
+    return headers or [], rows, display
+
+
+#: control bytes no text file holds (more than a few of them: the file is binary)
+BINARY = re.compile(b"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def csv_records(lines: list[str], delimiter: str, width) -> Iterator[tuple[int, list[str], str | None]]:
+    """(line number, cells, problem) of every record, as Excel reads them (a quoted cell may hold line breaks).
+
+    A record that cannot be read (a quotation mark never closed swallows the
+    lines after it; a cell bigger than the csv module allows) comes with its
+    problem and no cells, and reading goes on at the next line: one bad line
+    never takes the rows after it with it. ``width()`` is the number of
+    columns of the header line (0 before it is read).
+    """
+    position = 0
+    while position < len(lines):
+        window = lines[position:position + MAX_CELL_LINES]
+        reader = csv.reader(iter(window), delimiter=delimiter)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = ("holds a cell of more than 131,072 characters (a stray quotation mark, or not a list of "
+                      "recipients?)" if "field larger" in str(exc) else f"cannot be read as CSV ({exc})")
+            yield position + 1, [], reason
+            position += 1
+            continue
+        used = reader.line_num
+        if used > 1 and _swallowed(cells, used, len(window), delimiter, width()):
+            yield position + 1, [], (
+                f"has a quotation mark that opens a cell never closed (\u00ab {preview(window[0], 40)} \u00bb): it "
+                f"would swallow the next lines; delete the quotation mark (or close it) and save again")
+            position += 1
+            continue
+        yield position + 1, cells, None
+        position += used
+
+
+def _swallowed(cells: list[str], used: int, available: int, delimiter: str, width: int) -> bool:
+    """Whether a record spanning several lines is a stray quotation mark rather than a cell with line breaks."""
+    if used >= MAX_CELL_LINES or (used == available and any(c.endswith(("\n", "\r")) for c in cells)):
+        return True  # still open at the end of what it may take
+    if width and len(cells) != width:
+        return True
+    return any(line.count(delimiter) >= max(width - 1, 2) for cell in cells if "\n" in cell or "\r" in cell
+               for line in cell.splitlines())
+
+
+def decode_csv(data: bytes, display: str = "") -> str:
+    """CSV bytes as Excel writes them: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
+
+    Bytes that fit none of them raise ``RecipientsError`` naming the lines,
+    rather than turning a name into « ? ».
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RecipientsError(Problem("is damaged UTF-16 text; save the spreadsheet again as CSV UTF-8",
+                                          file=display)) from None
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        return data[3:].decode("utf-8") if bom else data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    lines = data[3:].split(b"\n") if bom else data.split(b"\n")
+    bad = [n for n, line in enumerate(lines, start=1) if not is_utf8(line)]
+    utf8 = bom or any(is_utf8(line) and not line.isascii() for line in lines)
+    if not utf8:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    what = ("neither UTF-8 nor Windows-1252 text" if not utf8
+            else "not UTF-8, unlike the rest of the file (two encodings mixed?)")
+    problems = [Problem(f"line {n} is {what}: \u00ab {preview(lines[n - 1].decode('cp1252', errors='replace'))} "
+                        "\u00bb; save the spreadsheet again as \u00ab CSV UTF-8 \u00bb", file=display)
+                for n in bad[:10]]
+    if len(bad) > 10:
+        problems.append(Problem(f"\u2026 and {len(bad) - 10} more line(s)", file=display))
+    raise RecipientsError(problems)
 
 
 def map_columns(headers: list[str], display: str) -> dict[str, int]:
@@ -342,13 +529,14 @@ def map_columns(headers: list[str], display: str) -> dict[str, int]:
             continue
         if key in found:
             problems.append(Problem(
-                f"two columns are « {COLUMN_HEADERS[key]} »: '{headers[found[key]]}' and '{header}'; keep one",
+                f"two columns are « {COLUMN_HEADERS[key]} »: '{preview(headers[found[key]], 40)}' and "
+                f"'{preview(header, 40)}'; keep one",
                 file=display))
         found.setdefault(key, index)
     missing = [c.header for c in COLUMNS if c.required and c.key not in found]
     if missing:
         problems.append(Problem(
-            f"missing column(s): {', '.join(missing)}. Columns found: {', '.join(h for h in headers if h) or 'none'}. "
+            f"missing column(s): {', '.join(missing)}. Columns found: {_listed(headers)}. "
             f"Expected: {', '.join(c.header for c in COLUMNS if c.required)} "
             f"(and optionally {', '.join(c.header for c in COLUMNS if not c.required)}); "
             "the first row of the sheet must hold these headers",
@@ -356,6 +544,13 @@ def map_columns(headers: list[str], display: str) -> dict[str, int]:
     if problems:
         raise RecipientsError(problems)
     return found
+
+
+def _listed(headers: list[str], most: int = 20) -> str:
+    """The headers found, safe to print (a binary file's first line is no list of headers)."""
+    shown = [preview(h, 30) for h in headers if h][:most]
+    more = len([h for h in headers if h]) - len(shown)
+    return (", ".join(shown) + (f" and {more} more" if more > 0 else "")) or "none"
 
 
 # --- checking one row ------------------------------------------------------------------------

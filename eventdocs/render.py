@@ -14,7 +14,9 @@ import datetime as dt
 import io
 import logging
 import re
+import urllib.parse
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from docxtpl import DocxTemplate, InlineImage
 from . import formats, ooxml
 from .errors import EditionError, Problem, TemplateError
 from .images import ImageStore, Picture
+from .load import preview
 from .localize import MissingText, UnavailableText, View
 from .ooxml import qn
 from .text import (
@@ -225,28 +228,35 @@ class HtmlRenderer:
                 raise
             raise error from None
 
-    def pdf(self, html: str, template: str) -> bytes:
+    def pdf(self, html: str, template: str, edition=None, sources=None, name: str | None = None) -> bytes:
+        """The PDF of ``html``; a layout problem or a text that does not fit its place raises.
+
+        With the ``edition`` and its ``sources``, a text that does not fit is
+        blamed on the field it was written in; ``name`` names the document.
+        """
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 
+        from . import fit
+
+        options = {
+            # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
+            "pdf_variant": PDF_VARIANT,
+            # a stable identifier, so that the same document gives the same bytes
+            "pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+        }
         with capture_weasyprint_logs() as logs:
             document = HTML(
                 string=html,
                 base_url=str(self.project.templates) + "/",
                 url_fetcher=URLFetcher(allowed_protocols=("file", "data")),
-            )
-            pdf = document.write_pdf(
-                font_config=self.font_config,
-                # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
-                pdf_variant=PDF_VARIANT,
-                # a stable identifier, so that the same document gives the same bytes
-                pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
-            )
-        problems = [m for m in logs if not m.startswith("Ignored")]
+            ).render(font_config=self.font_config, **options)
+            misfits = fit.overflows(document)
+            pdf = document.write_pdf(**options) if not misfits else b""
+        problems = layout_problems(logs, template, self.project.templates)
+        problems += fit.problems(misfits, edition, sources, template, name or f"the PDF of templates/{template}")
         if problems:
-            raise TemplateError(
-                [Problem(f"layout problem: {m}", file=f"templates/{template}") for m in problems]
-            )
+            raise TemplateError(problems)
         return pdf
 
     def picture(self, image, alt="", width_mm=None, height_mm=None, css_class: str = ""):
@@ -275,13 +285,30 @@ def _alt_of(image, default) -> str:
     return str(own if own else default or "").strip()
 
 
+@dataclass(frozen=True)
+class LogMessage:
+    """A warning of WeasyPrint, and the stylesheet it was parsing then (None: not parsing one)."""
+
+    text: str
+    stylesheet: str | None
+
+
 class _ListHandler(logging.Handler):
+    """Keeps WeasyPrint's warnings, each with the stylesheet being parsed (from its "Step 2" notes)."""
+
     def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
+        super().__init__(level=logging.INFO)
+        self.messages: list[LogMessage] = []
+        self._stylesheet: str | None = None
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if record.levelno < logging.WARNING:
+            step = re.match(r"Step (\d) - (?:Fetching and parsing CSS - )?(.*)", message)
+            if step:
+                self._stylesheet = step.group(2) if step.group(1) == "2" else None
+            return
+        self.messages.append(LogMessage(message, self._stylesheet))
 
 
 class capture_weasyprint_logs:
@@ -291,14 +318,39 @@ class capture_weasyprint_logs:
         self.handler = _ListHandler()
         self.logger = logging.getLogger("weasyprint")
         self.logger.addHandler(self.handler)
-        self._propagate = self.logger.propagate
+        self._propagate, self._level = self.logger.propagate, self.logger.level
         self.logger.propagate = False
+        self.logger.setLevel(logging.INFO)  # its "Step 2" notes say which stylesheet a CSS error is in
         return self.handler.messages
 
     def __exit__(self, *exc):
         self.logger.removeHandler(self.handler)
         self.logger.propagate = self._propagate
+        self.logger.setLevel(self._level)
         return False
+
+
+def layout_problems(messages: list[LogMessage], template: str, templates_dir: Path) -> list[Problem]:
+    """WeasyPrint's warnings as problems, each in the file it is about: a CSS error in its stylesheet and line
+    (``templates/css/letter.css:12``), anything else in the HTML template."""
+    problems = []
+    for message in messages:
+        file, line, text = f"templates/{template}", None, f"layout problem: {message.text}"
+        at = re.search(r" at (\d+):(\d+)", message.text)
+        if message.stylesheet and message.stylesheet.startswith("file://"):
+            path = Path(urllib.parse.unquote(urllib.parse.urlparse(message.stylesheet).path))
+            try:
+                file = "templates/" + path.resolve().relative_to(templates_dir.resolve()).as_posix()
+            except ValueError:
+                file = str(path)
+            line = int(at.group(1)) if at else None
+            text = f"CSS problem: {message.text}"
+        elif message.stylesheet:  # a <style> element of the template: the line counts from its start
+            text = f"CSS problem in a <style> element: {message.text}"
+        problem = Problem(text, file=file, line=line)
+        if problem not in problems:
+            problems.append(problem)
+    return problems
 
 
 # --- Word -------------------------------------------------------------------------
@@ -311,21 +363,17 @@ class DocxRenderer:
         self.project = project
         self.images = images or ImageStore(project.root)
         self.env = _environment(None, finalize=_docx_finalize)
+        self._checked: dict[Path, tuple] = {}
 
     def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None) -> bytes:
         path = self.project.templates / template
-        if not path.exists():
-            raise TemplateError(Problem("template not found", file=f"templates/{template}"))
+        self.check_template(path, f"templates/{template}")
         alts: dict[str, str] = {}
         try:
             tpl = DocxTemplate(str(path))
             tpl.render({**context, "picture": self._picture_function(tpl, alts)}, self.env, autoescape=True)
         except (jinja2.TemplateError, UnavailableText) as exc:
             raise _quoting_paragraph(_template_problem(exc, template, sources), exc, path) from None
-        except Exception as exc:
-            if "zip" in str(exc).lower() or "package" in str(exc).lower():
-                raise TemplateError(Problem(f"not a Word document ({exc}); save it as .docx", file=f"templates/{template}")) from None
-            raise
         document = tpl.docx
         lists = _ListNumbering(document)
         for part in _xml_parts(document):
@@ -355,6 +403,59 @@ class DocxRenderer:
             return InlineImage(tpl, io.BytesIO(prepared.raster), width=Mm(width), height=Mm(height))
 
         return picture
+
+    def check_template(self, path: Path, shown: str) -> None:
+        """Refuse a Word template that is missing, not a Word file, or damaged inside, naming the damaged part.
+
+        Checked once per version of the file: a changed template is checked again.
+        """
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise TemplateError(Problem("template not found", file=shown)) from None
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._checked.get(path) != version:
+            check_word_file(path, shown)
+            self._checked[path] = version
+
+
+#: a Word template is a few hundred kilobytes once unpacked (images included)
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024
+#: the parts without which Word (and python-docx) cannot open a document
+WORD_PARTS = ("[Content_Types].xml", "_rels/.rels", "word/document.xml")
+
+
+def check_word_file(path: Path, shown: str) -> None:
+    """Raise TemplateError unless ``path`` is a whole Word document whose every XML part parses."""
+    from lxml import etree
+
+    advice = "open the template in Word and save it again as .docx, or restore it from version control"
+    if path.is_dir():
+        raise TemplateError(Problem("is a folder, not a Word document", file=shown))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            names = {e.filename for e in entries}
+            missing = [name for name in WORD_PARTS if name not in names]
+            if missing:
+                raise TemplateError(Problem(f"is not a whole Word document ({', '.join(missing)} missing); {advice}",
+                                            file=shown))
+            if sum(e.file_size for e in entries) > MAX_TEMPLATE_BYTES:
+                raise TemplateError(Problem(f"unpacks to more than {MAX_TEMPLATE_BYTES // 1024 // 1024} MB; {advice}",
+                                            file=shown))
+            parser = etree.XMLParser(resolve_entities=False, no_network=True)
+            for entry in entries:
+                if entry.filename.endswith((".xml", ".rels")):
+                    try:
+                        etree.fromstring(archive.read(entry), parser=parser)
+                    except etree.XMLSyntaxError as exc:
+                        raise TemplateError(Problem(f"its part {entry.filename} is damaged (XML error: "
+                                                    f"{preview(exc.msg, 100)}); {advice}", file=shown)) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise TemplateError(Problem(f"is not a Word document ({preview(str(exc), 60)}: a .docx file is a ZIP "
+                                    f"archive); {advice}", file=shown)) from None
+    except OSError as exc:
+        raise TemplateError(Problem(f"cannot be read: {exc.strerror}", file=shown)) from None
 
 
 def _xml_parts(document):

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from .errors import EditionError, Problem, UsageError
-from .load import edition_years
+from .load import SourceMap, edition_years, preview, read_yaml
 from .write import write_atomic
 
 MARK = "[À RÉÉCRIRE]"
@@ -56,13 +57,15 @@ def new_edition(editions_dir: Path, year: int, root: Path) -> Path:
         raise UsageError(f"no edition before {year} in editions/ to start from")
     source_year = earlier[-1]
     source = editions_dir / f"{source_year}.yaml"
+    display = str(source.relative_to(root))
+    check_source(source, display, year)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 100
     try:
         data = yaml.load(source.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001 - any parse error of the source is the user's
-        raise EditionError(Problem(f"cannot read it to start {year}: {exc}", file=str(source.relative_to(root)))) from None
+    except YAMLError as exc:  # our loader read it, so this is ruamel.yaml's own limit
+        raise EditionError(Problem(f"cannot read it to start {year}: {exc}", file=display)) from None
 
     step = year - source_year
     data["edition"] = int(data["edition"]) + step
@@ -95,6 +98,57 @@ def new_edition(editions_dir: Path, year: int, root: Path) -> Path:
     yaml.dump(data, out)
     write_atomic(target, out.getvalue().encode("utf-8"))
     return target
+
+
+def check_source(source: Path, display: str, year: int) -> None:
+    """Refuse, naming each line and field, an edition file ``new`` cannot start from: one that does not load,
+    or whose number, year or dates (what ``new`` moves on) are missing or not numbers and dates."""
+    sources = SourceMap()
+    data = read_yaml(source, display, sources)  # syntax, tags, control characters, bombs: with their line
+    sources.locations[()] = (display, None)  # a missing key is missing from the file, not from its first line
+    where = f"; correct {display} before starting {year}"
+    if not isinstance(data, dict) or not data:
+        raise EditionError(Problem(f"is empty or not a list of 'key: value' lines{where}", file=display))
+    problems = []
+    for key, what in (("edition", "the number of the edition, in digits (17)"), ("year", "the year, in digits")):
+        if key not in data:
+            problems.append(sources.problem((key,), f"missing: {what}{where}"))
+        elif not isinstance(data[key], int) or isinstance(data[key], bool):
+            problems.append(sources.problem((key,), f"expected {what}, found {preview(repr(data[key]))}{where}"))
+    if not isinstance(data.get("dates"), list) or not data["dates"]:
+        problems.append(sources.problem(("dates",), "expected the list of the days of the event, e.g. "
+                                                    f"[2026-07-08, 2026-07-09]{where}"))
+    for pattern in DATES:
+        for path in _paths(data, pattern, ()):
+            value = _at(data, path)
+            if not isinstance(value, dt.date) and not (value is None and pattern[-1] != "*"):
+                problems.append(sources.problem(path, f"expected a date (2026-07-08), found "
+                                                      f"{preview(repr(value))}{where}"))
+    for key in ("hashtag", "info_page"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(sources.problem((key,), f"expected a text{where}"))
+    if problems:
+        raise EditionError(problems)
+
+
+def _paths(node: Any, pattern: tuple, prefix: tuple) -> Iterator[tuple]:
+    """Every data path matching ``pattern`` ("*": each item of a list)."""
+    if not pattern:
+        yield prefix
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        keys = range(len(node)) if isinstance(node, list) else []
+    else:
+        keys = [head] if isinstance(node, dict) and head in node else []
+    for key in keys:
+        yield from _paths(node[key], rest, prefix + (key,))
+
+
+def _at(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _find(node: Any, path: tuple) -> Iterator[tuple[Any, Any]]:

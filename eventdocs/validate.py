@@ -30,7 +30,10 @@ def validate(raw: RawEdition) -> Edition:
     try:
         edition = Edition.model_validate(raw.data)
     except ValidationError as exc:
-        raise EditionError(raw.problems + label_problems + _schema_problems(exc, raw.sources)) from None
+        # a value the loader could not read (2026-02-30) is reported once, by the loader
+        read = {(p.file, p.line, p.field) for p in raw.problems}
+        schema = [p for p in _schema_problems(exc, raw.sources) if (p.file, p.line, p.field) not in read]
+        raise EditionError(raw.problems + label_problems + schema) from None
     problems = (raw.problems + label_problems + list(_consistency_problems(edition, raw))
                 + list(_markup_problems(edition, raw.sources)) + list(_image_problems(edition, raw))
                 + list(_character_problems(edition, raw)))

@@ -139,7 +139,7 @@ def test_file_not_utf8(run, project, previous_output):
     path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
-    assert "editions/2026.yaml: not UTF-8 text" in err and "save the file as UTF-8" in err
+    assert "editions/2026.yaml:1: not UTF-8 text" in err and "save the file as UTF-8" in err  # a line, not a byte
     assert_failed_cleanly(code, err, previous_output, before)
 
 
