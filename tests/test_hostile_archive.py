@@ -154,8 +154,8 @@ def test_a_css_error_is_named_in_its_stylesheet_and_line(run, project, tmp_path)
 
 
 def test_a_css_error_in_a_style_element_is_named_in_the_template(run, project, tmp_path):
-    edit_text(project / "templates/letter.html", '<link rel="stylesheet" href="css/fallback.css">',
-              '<link rel="stylesheet" href="css/fallback.css"><style>.x { colr: red; }</style>')
+    edit_text(project / "templates/letter.html", '<link rel="stylesheet" href="css/letter.css">',
+              '<link rel="stylesheet" href="css/letter.css"><style>.x { colr: red; }</style>')
     code, _, err = run("build", "2026", "--only", "letter", "--lang", "fr", "--output", tmp_path / "out", project=project)
     no_traceback(code, err)
     assert "templates/letter.html: CSS problem in a <style> element: Ignored `colr: red`" in err

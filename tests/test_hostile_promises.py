@@ -20,6 +20,7 @@ import zipfile
 from pypdf import PdfReader
 
 from eventdocs import write
+from conftest import FIXTURES
 from hostile import ROOT, cli, edit_text, leftovers, line_of, snapshot
 
 CLOSING = "En espérant vous retrouver"
@@ -47,8 +48,8 @@ def test_promise_lists_every_problem_at_once_and_writes_nothing(run, project, tm
     assert snapshot(out) == before
 
     # the same once the data is right, with problems in two templates: both listed, still nothing written
-    shutil.copy(ROOT / "editions/2026.yaml", edition)
-    shutil.copy(ROOT / "editions/association.yaml", association)
+    shutil.copy(FIXTURES / "reference/editions/2026.yaml", edition)
+    shutil.copy(FIXTURES / "reference/editions/association.yaml", association)
     css = project / "templates/css/letter.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n.place-date { colr: red; }\n", encoding="utf-8")
     edit_text(edition, "  fr: Les collectivités territoriales dans le nouvel ordre mondial", "  fr: " + "x" * 3000)
@@ -64,7 +65,7 @@ def test_promise_never_replaces_a_good_document_with_a_bad_one(run, project, tmp
     good = snapshot(out)
     # the letter changes and renders fine, the dossier cannot: neither replaces its good version
     edit_text(project / "editions/2026.yaml", CLOSING, "Dans l'espoir de vous retrouver")
-    edit_text(project / "templates/dossier.html", "{{ edition.theme }}", "{{ edition.themme }}")
+    edit_text(project / "templates/dossier.html", "{{ venue_address }}", "{{ edition.themme }}")
     code, _, err = run("build", "2026", "--only", "letter", "--only", "dossier", "--output", out, project=project)
     assert code == 1 and "templates/dossier.html" in err and "themme" in err
     assert snapshot(out) == good

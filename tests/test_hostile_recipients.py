@@ -20,7 +20,7 @@ from hostile import HEADERS, ROOT, ROWS, many_rows, snapshot, write_csv, write_x
 
 @pytest.fixture(scope="module")
 def protocol():
-    return load_protocol(ROOT / "editions", ROOT)
+    return load_protocol(ROOT / "tests/fixtures/reference/editions", ROOT)
 
 
 def merge(run, spreadsheet, out, *extra):
