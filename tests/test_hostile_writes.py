@@ -282,7 +282,7 @@ def test_the_leftovers_of_a_killed_run_are_cleaned_by_the_next(run, project, bui
 
 def test_a_run_killed_while_putting_the_old_files_back_has_them_all_put_back(run, project, built):
     """The double fault: a failure while renaming, then a kill while undoing it. The next run goes on undoing."""
-    shutil.copy(ROOT / "editions/2026.yaml", project / "editions/2026.yaml")  # the data of the build, again
+    shutil.copy(ROOT / "tests/fixtures/reference/editions/2026.yaml", project / "editions/2026.yaml")  # the data of the build, again
     before = snapshot(built)
     staging = built / ".eventdocs-transaction"
     staging.mkdir()

@@ -10,8 +10,13 @@ from extract import docx_text, normalize, pdf_words, words
 LABELS = yaml.safe_load((ROOT / "templates/labels.yaml").read_text(encoding="utf-8"))
 
 
+KEYS = sorted(LABELS)
+
+
 def sentinel(key: str, lang: str) -> str:
-    return f"Zq{lang}{re.sub(r'[^a-z]', '', key)}"
+    """A short word of its own for each label and language (short: it must fit the label's place)."""
+    n = KEYS.index(key)
+    return f"Zq{lang[0]}{chr(97 + n // 26)}{chr(97 + n % 26)}"
 
 
 def test_with_every_label_replaced_no_other_fixed_word_remains(make_project, run, tmp_path):

@@ -243,7 +243,7 @@ def test_the_formule_d_appel_column_overrides_the_protocol(protocol):
 def test_the_protocol_table_is_data_the_officer_can_extend(tmp_path):
     editions = tmp_path / "editions"
     editions.mkdir()
-    text = (ROOT / "editions" / "protocole.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "tests/fixtures/reference/editions/protocole.yaml").read_text(encoding="utf-8")
     text += ("  - mots: [recteur, rectrice]\n"
              "    madame: {fr: Madame la Rectrice, en: Dear Rector}\n"
              "    monsieur: {fr: Monsieur le Recteur, en: Dear Rector}\n")

@@ -108,7 +108,8 @@ def test_templates_saved_again_by_libreoffice_build_the_same_text(make_project, 
 
 
 def page_fields_out(text: str) -> str:
-    return re.sub(r"\t\d+(\n|$)", "\tN\\1", re.sub(r"\d+/\d+", "N/N", text))
+    # (and may add an empty paragraph at the very end)
+    return re.sub(r"\t\d+(\n|$)", "\tN\\1", re.sub(r"\d+/\d+", "N/N", text)).rstrip()
 
 
 def test_no_code_depends_on_the_retired_template_generators():
