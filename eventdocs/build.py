@@ -55,8 +55,8 @@ def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdi
     for year in wanted:
         try:
             cache[year] = load_edition(project, year)
-        except PipelineError as exc:
-            problems.extend(exc.problems)
+        except PipelineError as exc:  # association.yaml's problems come once, not once per edition
+            problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise PipelineError(problems)
     loaded = {}

@@ -639,16 +639,24 @@ def remove_stale(folder: Path, earlier: set[str], letters: list[Letter], combine
     return removed
 
 
+def compacted_note(recipient: Recipient) -> str:
+    """What the report says of an address compacted to fit the window (empty when it fitted as it was)."""
+    if not recipient.compacted:
+        return ""
+    return f"compacted to {len(recipient.address)} lines: {', '.join(recipient.compacted)}"
+
+
 def write_report(folder: Path, letters: list[Letter], result: MergeResult) -> Path:
     """merge-report.csv, one line per row of the spreadsheet; Excel opens it as is (UTF-8 BOM, semicolons)."""
     written = {l.stem for l in result.written}
     lines = [(l.recipient.row, [l.recipient.row, l.recipient.name, l.recipient.lang, l.salutation,
-                                "written" if l.stem in written else "unchanged", " ".join(l.files), ""])
+                                "written" if l.stem in written else "unchanged", " ".join(l.files), "",
+                                compacted_note(l.recipient)])
              for l in letters]
-    lines += [(r.row, [r.row, r.who, "", "", "rejected", "", r.reason]) for r in result.rejected]
+    lines += [(r.row, [r.row, r.who, "", "", "rejected", "", r.reason, ""]) for r in result.rejected]
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    out.writerow(["row", "recipient", "language", "salutation", "status", "files", "reason"])
+    out.writerow(["row", "recipient", "language", "salutation", "status", "files", "reason", "address"])
     out.writerows(line for _, line in sorted(lines, key=lambda item: item[0]))
     path = folder / REPORT_FILE
     write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))

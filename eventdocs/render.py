@@ -327,6 +327,7 @@ class DocxRenderer:
                 raise TemplateError(Problem(f"not a Word document ({exc}); save it as .docx", file=f"templates/{template}")) from None
             raise
         document = tpl.docx
+        place_paragraphs(document, context.get("word_frames") or {})
         lists = _ListNumbering(document)
         for part in _xml_parts(document):
             _reorder_cell_properties(part.element)
@@ -351,6 +352,38 @@ class DocxRenderer:
             return InlineImage(tpl, io.BytesIO(prepared.raster), width=Mm(width), height=Mm(height))
 
         return picture
+
+
+def place_paragraphs(document, placements: dict[str, tuple]) -> None:
+    """Put the body paragraphs of some styles where the data says, in mm from the paper's top-left corner.
+
+    ``{style id: (x, y, width, height)}`` makes each such paragraph a frame of that
+    size at that place (Word's « Cadre », anchored to the page); ``(None, y, None,
+    None)`` gives an in-flow paragraph the space before it that starts it at ``y``
+    (it must be the first in-flow paragraph of page 1, as the letter's date is).
+    """
+    if not placements:
+        return
+    top_margin = _twips(document.sections[0].top_margin.mm)
+    for paragraph in document.element.body.iter(qn("w:p")):
+        style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or style.get(qn("w:val")) not in placements:
+            continue
+        x, y, width, height = placements[style.get(qn("w:val"))]
+        properties = ooxml.get_or_add(paragraph, "w:pPr")
+        if x is None:
+            ooxml.set_property(properties, "w:spacing", before=str(max(0, _twips(y) - top_margin)))
+            continue
+        frame = ooxml.get_or_add(properties, "w:framePr")
+        for key in list(frame.attrib):
+            del frame.attrib[key]
+        for key, value in (("w", _twips(width)), ("h", _twips(height)), ("hRule", "exact"), ("wrap", "around"),
+                           ("vAnchor", "page"), ("hAnchor", "page"), ("x", _twips(x)), ("y", _twips(y))):
+            frame.set(qn(f"w:{key}"), str(value))
+
+
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
 
 
 def _xml_parts(document):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -77,6 +79,29 @@ def pdf_fonts(path: Path) -> list[tuple[str, bool]]:
         # name type... emb sub uni object ID: the 'emb' column is the 5th from the end
         fonts.append((cols[0], cols[-5] == "yes"))
     return fonts
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word printed on a PDF page and its box, in mm from the paper's top-left corner (as poppler reads it,
+    forms included: the font's full height, a little more than its ink)."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+def pdf_word_boxes(path: Path, page: int = 1) -> list[Word]:
+    """Every word of one page (1-based) of a PDF, with its box (pdftotext -bbox)."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    mm = 25.4 / 72
+    return [Word(html.unescape(m.group(5)), float(m.group(1)) * mm, float(m.group(2)) * mm, float(m.group(3)) * mm,
+                 float(m.group(4)) * mm)
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                 out)]
 
 
 def normalize(text: str) -> str:
