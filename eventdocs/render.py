@@ -226,6 +226,11 @@ class HtmlRenderer:
             raise error from None
 
     def pdf(self, html: str, template: str) -> bytes:
+        """The archival PDF (PDF/A-3a) of an HTML document."""
+        return self.write(self.layout(html, template), template, identifier(html))
+
+    def layout(self, html: str, template: str, variant: str = PDF_VARIANT):
+        """The document laid out in pages (a WeasyPrint Document), to write as a PDF of ``variant``."""
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 
@@ -234,19 +239,24 @@ class HtmlRenderer:
                 string=html,
                 base_url=str(self.project.templates) + "/",
                 url_fetcher=URLFetcher(allowed_protocols=("file", "data")),
-            )
-            pdf = document.write_pdf(
-                font_config=self.font_config,
-                # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
-                pdf_variant=PDF_VARIANT,
-                # a stable identifier, so that the same document gives the same bytes
-                pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
-            )
-        problems = [m for m in logs if not m.startswith("Ignored")]
-        if problems:
-            raise TemplateError(
-                [Problem(f"layout problem: {m}", file=f"templates/{template}") for m in problems]
-            )
+            ).render(font_config=self.font_config, pdf_variant=variant)
+        _raise_layout_problems(logs, template)
+        return document
+
+    def write(self, document, template: str, pdf_identifier: bytes, variant: str = PDF_VARIANT,
+              created: dt.datetime | None = None, finisher=None) -> bytes:
+        """The PDF of a laid-out document.
+
+        ``pdf_identifier``: the file's /ID, derived from its content, so that the same document gives the
+        same bytes; ``created``: its creation date, from the edition (never the clock); ``finisher``:
+        WeasyPrint's hook on the PDF objects before they are written (pdfx.finisher).
+        """
+        if created is not None:
+            document.metadata.created = document.metadata.modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        with capture_weasyprint_logs() as logs:
+            # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
+            pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=pdf_identifier, finisher=finisher)
+        _raise_layout_problems(logs, template)
         return pdf
 
     def picture(self, image, alt="", width_mm=None, height_mm=None, css_class: str = ""):
@@ -259,6 +269,17 @@ class HtmlRenderer:
         if not image:
             return ""
         return Markup(_picture_of(self.images, image).html(_alt_of(image, alt), css_class))
+
+
+def identifier(html: str, *salt: str) -> bytes:
+    """A PDF's /ID from what it shows: the same document gives the same bytes."""
+    return hashlib.sha256("\0".join((html, *salt)).encode()).hexdigest()[:32].encode()
+
+
+def _raise_layout_problems(logs: list[str], template: str) -> None:
+    problems = [m for m in logs if not m.startswith("Ignored")]
+    if problems:
+        raise TemplateError([Problem(f"layout problem: {m}", file=f"templates/{template}") for m in problems])
 
 
 def _picture_of(images: ImageStore, image) -> Picture:

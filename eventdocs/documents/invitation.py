@@ -29,9 +29,16 @@ class InvitationDocument(DocumentType):
         "programme": "no programme ('programme:' with the days and their sessions)",
     }
 
+    #: the Word file, the on-screen PDF, the printer's PDF/X-4 and the booklet for the office's A4 printer
+    formats = ("docx", "pdf", "print", "booklet")
+
     def formats_for(self, lang: str) -> tuple[str, ...]:
-        """The bilingual booklet exists only as a PDF (a print file, nobody edits it)."""
-        return ("pdf",) if lang == "bilingual" else self.formats
+        """The bilingual booklet exists only as PDFs (print files, nobody edits it)."""
+        return tuple(f for f in self.formats if f != "docx") if lang == "bilingual" else self.formats
+
+    def booklet_languages(self, lang: str) -> tuple[str, ...]:
+        """One booklet, or the French and the English ones head to tail (tête-bêche) for ``bilingual``."""
+        return HALVES if lang == "bilingual" else (lang,)
 
     def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
         ctx = super().context(edition, lang, **extra)
@@ -45,6 +52,9 @@ class InvitationDocument(DocumentType):
             ctx.update(ctx["booklets"][0])  # the Word template reads {{ ordinal }}, {{ quoted_theme }}…
         ctx["short_url"] = short_url
         ctx["word_runs"] = word_runs
+        # the renderer lays the booklet out for the screen or the printer, with notes pages (build.Renderer)
+        ctx.setdefault("finish", "screen")
+        ctx.setdefault("notes", {})
         return ctx
 
 
