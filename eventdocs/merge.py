@@ -44,6 +44,7 @@ from .stitch import (
     ADDRESS_MARKER, SALUTATION_MARKER, AddressSheet, CombinedPdf, LetterDocx, LetterPdf, SheetParts, file_mark,
     has_mark,
 )
+from .wordfonts import LATIN
 from .write import safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
@@ -56,6 +57,8 @@ LETTER_TEMPLATES = ("letter.html", "letter-addresses.html", "_base.html", "_macr
                     )
 #: the names of the files a merge makes in the letters folder
 MADE_HERE = re.compile(r"\d+-[a-z0-9-]+\.(docx|pdf)|letters-\d{4}-[a-z]{2}\.pdf")
+#: what the address and the salutation of a letter may hold: the Word variant embeds it in their faces
+LETTER_PLACEHOLDERS = {ADDRESS_MARKER: LATIN, SALUTATION_MARKER: LATIN}
 #: addresses laid out on one page of an address sheet (they are drawn on top of each other)
 ADDRESSES_PER_SHEET_PAGE = 100
 
@@ -489,7 +492,8 @@ class _Workshop:
             ctx = self.renderer.context(output, salutation=SALUTATION_MARKER, recipient=[ADDRESS_MARKER])
             return LetterDocx(self.renderer.word.docx(self.document.docx_template, ctx,
                                                       self.renderer.properties(self.document, self.edition, lang),
-                                                      self.sources))
+                                                      self.sources, placeholders=LETTER_PLACEHOLDERS),
+                              fonts_dir=self.project.fonts)
         ctx = self.renderer.context(output, salutation=salutation, recipient=[])
         html = self.renderer.html.html(self.document.html_template, ctx, self.sources)
         variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template))

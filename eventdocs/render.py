@@ -24,7 +24,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats, ooxml
+from . import formats, ooxml, wordfonts
 from .errors import EditionError, Problem, TemplateError
 from .images import ImageStore, Picture
 from .localize import MissingText, UnavailableText, View
@@ -35,8 +35,6 @@ from .text import (
 
 MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
 BLOCK_MARKERS = re.compile(f"([{DOCX_PARAGRAPH}{DOCX_BULLET}{DOCX_NUMBER}]{DOCX_RESTART}?)")
-#: every file inside a DOCX gets this time, so that two builds are identical
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 PDF_VARIANT = "pdf/a-3a"
 
 
@@ -333,7 +331,15 @@ class DocxRenderer:
         self.images = images or ImageStore(project.root)
         self.env = _environment(None, finalize=_docx_finalize)
 
-    def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None) -> bytes:
+    def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None,
+             placeholders: dict[str, str] | None = None) -> bytes:
+        """The filled Word template, with the fonts it uses embedded (wordfonts.py).
+
+        ``placeholders``: characters standing for text filled in later (the mail merge's
+        address and salutation) and the characters that text may hold; its faces keep
+        those, the others only what the document uses. Without them the document is
+        one the officer edits: every face keeps the whole Latin repertoire.
+        """
         path = self.project.templates / template
         if not path.exists():
             raise TemplateError(Problem("template not found", file=f"templates/{template}"))
@@ -359,7 +365,8 @@ class DocxRenderer:
         _drop_styles_with_effects(document)
         buffer = io.BytesIO()
         document.save(buffer)
-        return normalize_zip(buffer.getvalue())
+        return wordfonts.embed_fonts(buffer.getvalue(), self.project.fonts,
+                                     repertoire="" if placeholders else wordfonts.LATIN, placeholders=placeholders)
 
     def _picture_function(self, tpl: DocxTemplate, alts: dict[str, str]):
         def picture(image, alt="", width_mm=40, height_mm=20, css_class=""):
@@ -683,16 +690,3 @@ def _drop_styles_with_effects(document) -> None:
     for rid, rel in list(document.part.rels.items()):
         if rel.reltype == ooxml.STYLES_WITH_EFFECTS:
             document.part.drop_rel(rid)
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a DOCX with fixed entry times so identical content gives identical bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
