@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import archive, booklet, index, pdfx, wordcheck, wordlint
+from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
 from .documents import DocumentType, Output, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
@@ -155,10 +155,12 @@ class Renderer:
         langs, formats = doc.booklet_languages(output.lang), doc.formats_for(output.lang)
 
         sources_of: dict[str, str] = {}  # the HTML last laid out, by finish: the PDF's /ID is made from it
+        protected: set[str] = set()  # words never hyphenated, so that no three hyphenated lines follow
 
         def lay_out(finish: str, variant: str):
             def with_notes(notes: dict[str, int]):
-                sources_of[finish] = html.html(doc.html_template, {**ctx, "finish": finish, "notes": notes}, sources)
+                sources_of[finish] = hyphenation.protect(
+                    html.html(doc.html_template, {**ctx, "finish": finish, "notes": notes}, sources), protected)
                 return html.layout(sources_of[finish], doc.html_template, variant)
             return with_notes
 
@@ -169,8 +171,14 @@ class Renderer:
             return booklet.tete_beche_order(counts[langs[0]], sum(counts.values()))
 
         files = {}
-        screen, notes, counts = booklet.padded(lay_out("screen", PDF_VARIANT), langs)
-        files["pdf"] = html.write(screen, doc.html_template, identifier(sources_of["screen"]))
+        notes = None
+        while True:
+            screen, notes, counts = booklet.padded(lay_out("screen", PDF_VARIANT), langs, notes)
+            files["pdf"] = html.write(screen, doc.html_template, identifier(sources_of["screen"]))
+            more = hyphenation.words_to_protect(files["pdf"]) - protected
+            if not more or len(protected) > hyphenation.MAX_PROTECTED:
+                break
+            protected.update(more)
         if "print" in formats:
             printed, _, print_counts = booklet.padded(lay_out("print", pdfx.PDF_VARIANT), langs, notes)
             print_id = identifier(sources_of["print"], pdfx.PDF_VARIANT)

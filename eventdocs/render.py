@@ -24,16 +24,17 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats, ooxml, wordfonts
+from . import formats, hyphenation, ooxml, wordfonts
 from .errors import EditionError, Problem, TemplateError
 from .images import ImageStore, Picture
 from .localize import MissingText, UnavailableText, View
 from .ooxml import qn
 from .text import (
-    DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP, Text,
+    DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_KEEP, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP,
+    Text,
 )
 
-MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
+MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}{DOCX_KEEP}])")
 BLOCK_MARKERS = re.compile(f"([{DOCX_PARAGRAPH}{DOCX_BULLET}{DOCX_NUMBER}]{DOCX_RESTART}?)")
 PDF_VARIANT = "pdf/a-3a"
 
@@ -224,8 +225,15 @@ class HtmlRenderer:
             raise error from None
 
     def pdf(self, html: str, template: str) -> bytes:
-        """The archival PDF (PDF/A-3a) of an HTML document."""
-        return self.write(self.layout(html, template), template, identifier(html))
+        """The archival PDF (PDF/A-3a) of an HTML document, never three hyphenated lines in a row (hyphenation.py)."""
+        protected: set[str] = set()
+        while True:
+            final = hyphenation.protect(html, protected)
+            data = self.write(self.layout(final, template), template, identifier(final))
+            more = hyphenation.words_to_protect(data) - protected
+            if not more or len(protected) > hyphenation.MAX_PROTECTED:
+                return data
+            protected |= more
 
     def layout(self, html: str, template: str, variant: str = PDF_VARIANT):
         """The document laid out in pages (a WeasyPrint Document), to write as a PDF of ``variant``."""
@@ -623,18 +631,21 @@ def _apply_docx_markers(root) -> None:
         for child in list(template):
             if child.tag != qn("w:rPr"):
                 template.remove(child)
-        bold = italic = sup = False
+        state = {"bold": False, "italic": False, "sup": False, "keep": False}
+        toggles = {DOCX_BOLD: "bold", DOCX_ITALIC: "italic", DOCX_SUP: "sup", DOCX_KEEP: "keep"}
         new_runs = []
 
-        def new_run(bold, italic, sup):
+        def new_run():
             element = copy.deepcopy(template)
-            if bold or italic or sup:
+            if any(state.values()):
                 rpr = ooxml.get_or_add(element, "w:rPr")
-                if bold:
+                if state["bold"]:
                     ooxml.set_property(rpr, "w:b")
-                if italic:
+                if state["italic"]:
                     ooxml.set_property(rpr, "w:i")
-                if sup:
+                if state["keep"]:  # Word never hyphenates a word it is told not to proofread
+                    ooxml.set_property(rpr, "w:noProof")
+                if state["sup"]:
                     ooxml.set_property(rpr, "w:vertAlign", val="superscript")
             new_runs.append(element)
             return element
@@ -643,20 +654,16 @@ def _apply_docx_markers(root) -> None:
             if child.tag == qn("w:rPr"):
                 continue
             if child.tag != qn("w:t"):
-                ooxml.insert(new_run(bold, italic, sup), copy.deepcopy(child))
+                ooxml.insert(new_run(), copy.deepcopy(child))
                 continue
             for piece in MARKERS.split(child.text or ""):
-                if piece == DOCX_BOLD:
-                    bold = not bold
-                elif piece == DOCX_ITALIC:
-                    italic = not italic
-                elif piece == DOCX_SUP:
-                    sup = not sup
+                if piece in toggles:
+                    state[toggles[piece]] = not state[toggles[piece]]
                 elif piece == DOCX_BREAK:
-                    element = new_run(bold, italic, sup)
+                    element = new_run()
                     ooxml.insert(element, element.makeelement(qn("w:br"), {}))
                 elif piece:
-                    element = new_run(bold, italic, sup)
+                    element = new_run()
                     t = ooxml.insert(element, element.makeelement(qn("w:t"), {}))
                     t.text = piece
                     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")

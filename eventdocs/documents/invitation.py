@@ -10,7 +10,9 @@ from docxtpl import RichText
 from .. import formats, ooxml
 from ..localize import View, localize
 from ..model import Edition
-from ..text import DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography
+from ..text import (
+    DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography, word_text,
+)
 from . import DocumentType
 
 #: the languages of the bilingual booklet, in the order of its halves
@@ -104,9 +106,11 @@ def word_runs(text: Text) -> RichText | Text:
                 block.kind, DOCX_PARAGRAPH if b else "")
             if marker:
                 rich.xml += f'<w:r><w:t xml:space="preserve">{marker}</w:t></w:r>'
+            previous = None
             for run in item:
                 if run.br:
                     rich.xml += "<w:r><w:br/></w:r>"
+                    previous = run
                     continue
                 properties = []
                 if run.bold:
@@ -116,7 +120,8 @@ def word_runs(text: Text) -> RichText | Text:
                 if run.sup:
                     properties += [("w:caps", {"val": "0"}), ("w:vertAlign", {"val": "superscript"})]
                 rpr = ooxml.properties("w:rPr", properties) if properties else ""
-                rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
+                rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(word_text(run, previous))}</w:t></w:r>'
+                previous = run
     return rich
 
 
