@@ -239,7 +239,7 @@ def subset(path: Path, characters: frozenset[str]) -> bytes:
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.drop_tables += ["DSIG"]
-    font = TTFont(str(path), lazy=True)
+    font = TTFont(str(path), lazy=True, recalcTimestamp=False)  # the font's own date: the same bytes on every run
     if not any(SHAPED.match(ch) for ch in characters):
         for tag in ("GSUB", "GPOS", "GDEF"):  # read and rewritten at length, and Word lays out lines itself
             if tag in font:

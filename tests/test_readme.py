@@ -11,7 +11,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_every_placeholder_is_documented():
     documented = set(re.findall(r"^\| `\{(\w+)\}` \|", README, flags=re.M))
-    assert documented == set(PLACEHOLDERS)
+    # {results_…} stands for one placeholder per figure of results: (the README shows examples of them)
+    assert {name for name in documented if not name.startswith("results_")} == set(PLACEHOLDERS) - {"results_…"}
+    assert any(name.startswith("results_") for name in documented)
 
 
 def test_ci_runs_the_readme_test_command():

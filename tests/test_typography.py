@@ -70,14 +70,22 @@ def test_programme_tables_are_never_hyphenated(documents):
 def test_no_heading_is_left_at_the_foot_of_a_page(documents):
     """Each bookmarked heading has at least two lines of its section under it on its page."""
     for pdf, lines in documents:
-        reader = PdfReader(pdf)
-        for item in _flatten(reader.outline):
-            page = reader.get_destination_page_number(item)
-            height = float(reader.pages[page].mediabox.height)
-            top = (height - float(item.top or height)) * 25.4 / 72 if item.get("/Top") is not None else 0
-            foot = height * 25.4 / 72 * 0.88  # running footers and folios below
-            under = [line for line in lines if line.page == page + 1 and top + 2 < line.top < foot]
-            assert len(under) >= 2 or top < 5, f"{pdf.name} p. {page + 1}: « {item.title} » ends the page"
+        assert not headings_at_the_foot(pdf, lines), pdf.name
+
+
+def headings_at_the_foot(pdf: Path, lines) -> list[str]:
+    """The bookmarked headings of a PDF with fewer than two lines under them on their page."""
+    reader = PdfReader(pdf)
+    found = []
+    for item in _flatten(reader.outline):
+        page = reader.get_destination_page_number(item)
+        height = float(reader.pages[page].mediabox.height)
+        top = (height - float(item.top or height)) * 25.4 / 72 if item.get("/Top") is not None else 0
+        foot = height * 25.4 / 72 * 0.88  # running footers and folios below
+        under = [line for line in lines if line.page == page + 1 and top + 2 < line.top < foot]
+        if len(under) < 2 and top >= 5:
+            found.append(f"p. {page + 1}: « {item.title} »")
+    return found
 
 
 def _flatten(outline):
