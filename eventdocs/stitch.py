@@ -107,7 +107,8 @@ class LetterDocx:
         entry = _deflated(self.XML, xml.encode("utf-8"))
         data = self._zip([entry if e is None else e for e in self._entries], comment)
         if self._fonts_dir and wordfonts.needs_embedding(" ".join(address) + salutation):
-            data = wordfonts.embed_fonts(data, self._fonts_dir, comment=comment)  # the variant's subsets lack it
+            # a name in another script: its characters added to the subsets the variant embedded
+            data = wordfonts.add_characters(data, self._fonts_dir, " ".join(address) + salutation, comment)
         return data
 
     def _zip(self, entries: list[_ZipEntry], comment: bytes) -> bytes:

@@ -115,6 +115,7 @@ class _Styles:
     """The run properties of styles.xml: defaults, and each style's with what it is based on."""
 
     def __init__(self, styles_xml: bytes | None):
+        self.of = lru_cache(maxsize=None)(self._of)  # per document: the cache goes with it
         self.defaults = _Properties()
         self.styles: dict[str, etree._Element] = {}
         self.default_paragraph: str | None = None
@@ -127,8 +128,7 @@ class _Styles:
             if style.get(qn("w:type")) == "paragraph" and style.get(qn("w:default")) in ("1", "true", "on"):
                 self.default_paragraph = style.get(qn("w:styleId"))
 
-    @lru_cache(maxsize=None)
-    def of(self, style_id: str | None) -> _Properties:
+    def _of(self, style_id: str | None) -> _Properties:
         """The run properties a style gives, from docDefaults through its basedOn chain."""
         style = self.styles.get(style_id) if style_id else None
         if style is None:
@@ -226,7 +226,7 @@ def file_for(face: Face, files: Iterable[FontFile]) -> FontFile | None:
     return (exact or plain or family or [None])[0]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def subset(path: Path, characters: frozenset[str]) -> bytes:
     """The font at ``path`` with only the glyphs of ``characters`` (same bytes for the same input)."""
     from fontTools import subset as subsetting
@@ -307,21 +307,104 @@ def embed_fonts(docx: bytes, fonts_dir: Path, repertoire: str = "",
         parts["word/settings.xml"] = _settings(parts["word/settings.xml"])
     names = [name for name, _ in entries if name in parts] + [n for n in ("word/_rels/fontTable.xml.rels",)
                                                               if n not in dict(entries)]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in names + [part for _, part, _, _ in embedded]:
-            entry = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            data = next(d for _, p, _, d in embedded if p == name) if name.startswith("word/fonts/") else parts[name]
-            target.writestr(entry, data)
-        target.comment = comment
-    return out.getvalue()
+    return _zip([(name, parts[name]) for name in names] + [(part, data) for _, part, _, data in embedded], comment)
 
 
 def needs_embedding(text: str, covered: str = LATIN) -> bool:
     """Whether text filled into a DOCX holds characters its embedded subsets may lack."""
     return any(ch not in covered and not ch.isspace() for ch in text)
+
+
+def add_characters(docx: bytes, fonts_dir: Path, text: str, comment: bytes = b"") -> bytes:
+    """A merged letter whose address or salutation holds characters beyond its variant's subsets (LATIN):
+    those characters added to the embedded regular faces that draw them, the rest of the file untouched.
+
+    Letters (in Latin script) are drawn by the embedded regular faces, other scripts by the bundled
+    fallback font that has them (Noto Sans Arabic, IPAexGothic), as the Word template's address and
+    salutation styles name them. No document part is read: a few milliseconds, and the subsets of a
+    name met before come from the cache.
+    """
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        entries = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    parts = dict(entries)
+    table = etree.fromstring(parts["word/fontTable.xml"])
+    rels = etree.fromstring(parts["word/_rels/fontTable.xml.rels"])
+    targets = {rel.get("Id"): "word/" + rel.get("Target") for rel in rels}
+    files = font_files(fonts_dir)
+    embedded: dict[FontFile, tuple] = {}  # file -> (its slot element, its part)
+    for font in table.findall(qn("w:font")):
+        for slot in font:
+            if slot.tag in {qn(name) for name in SLOTS.values()}:
+                bold, italic = next(key for key, name in SLOTS.items() if qn(name) == slot.tag)
+                found = next((f for f in files if (f.family, f.bold, f.italic) == (font.get(qn("w:name")), bold,
+                                                                                    italic)), None)
+                if found:
+                    embedded[found] = (slot, targets[slot.get(f"{{{R_NS}}}id")])
+    latin = [f for f in embedded if not f.bold and not f.italic]
+    wanted: dict[FontFile, set[str]] = {}
+    for ch in {ch for ch in text if ch not in LATIN and not ch.isspace()}:
+        if SHAPED.match(ch) or _east_asian(ch):
+            drawing = [next((f for f in files if f not in latin and not f.bold and ord(ch) in _cmap(f.path)), None)]
+        else:
+            drawing = [f for f in latin if ord(ch) in _cmap(f.path)]
+        for font in filter(None, drawing):
+            wanted.setdefault(font, set()).add(ch)
+    for font, characters in sorted(wanted.items(), key=lambda item: item[0].path.name):
+        if font in embedded:
+            slot, part = embedded[font]
+            old = obfuscate(parts[part], slot.get(qn("w:fontKey")))
+            characters |= {chr(code) for code in _subset_cmap(old)}
+        else:
+            number = len(targets) + 1
+            part, rid = f"word/fonts/font{number}.odttf", f"rIdFont{number}"
+            etree.SubElement(rels, f"{{{ooxml.RELATIONSHIPS}}}Relationship",
+                             {"Id": rid, "Type": FONT_RELATIONSHIP, "Target": part.removeprefix("word/")})
+            targets[rid] = part
+            element = table.makeelement(qn("w:font"), {qn("w:name"): font.family})
+            table.append(element)
+            for tag, values in _description(font):
+                ooxml.insert(element, element.makeelement(qn(tag), {qn(f"w:{k}"): v for k, v in values.items()}))
+            slot = ooxml.insert(element, element.makeelement(qn(SLOTS[(font.bold, font.italic)]),
+                                                              {f"{{{R_NS}}}id": rid}))
+            entries.append((part, b""))
+        data = subset(font.path, frozenset(characters | set(FIELD_CHARACTERS)))
+        key = font_key(data)
+        slot.set(qn("w:fontKey"), key)
+        parts[part] = obfuscate(data, key)
+    if not wanted:
+        return docx
+    parts["word/fontTable.xml"] = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+    parts["word/_rels/fontTable.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
+                                                            standalone=True)
+    return _zip([(name, parts[name]) for name, _ in entries], comment)
+
+
+@lru_cache(maxsize=16)
+def _cmap(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def _subset_cmap(data: bytes) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(io.BytesIO(data), lazy=True) as font:
+        return set(font.getBestCmap() or {})
+
+
+def _zip(entries: list[tuple[str, bytes]], comment: bytes = b"") -> bytes:
+    """A DOCX of these parts, every entry with the same time so that equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            entry = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
+        target.comment = comment
+    return out.getvalue()
 
 
 def _font_table(xml: bytes | None, embedded) -> bytes:

@@ -81,7 +81,7 @@ def headings_at_the_foot(pdf: Path, lines) -> list[str]:
         page = reader.get_destination_page_number(item)
         height = float(reader.pages[page].mediabox.height)
         top = (height - float(item.top or height)) * 25.4 / 72 if item.get("/Top") is not None else 0
-        foot = height * 25.4 / 72 * 0.88  # running footers and folios below
+        foot = height * 25.4 / 72 - 21  # running footers and folios below: the last 21 mm of the page
         under = [line for line in lines if line.page == page + 1 and top + 2 < line.top < foot]
         if len(under) < 2 and top >= 5:
             found.append(f"p. {page + 1}: « {item.title} »")
