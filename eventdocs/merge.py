@@ -48,7 +48,7 @@ from .wordfonts import LATIN
 from .write import safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
-MERGE_FORMAT = 1
+MERGE_FORMAT = 2  # 2: Word letters embed their fonts
 FILES_LIST = ".merge-files.json"
 REPORT_FILE = "merge-report.csv"
 #: the templates a letter is made from (with the edition, the protocol table and the fonts)
