@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import archive, index, wordcheck, wordlint
+from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
 from .documents import DocumentType, Output, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
 from .load import SourceMap, edition_years, load_raw
 from .model import LANGUAGES, Edition
-from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project
+from .render import PDF_VARIANT, DocxRenderer, HtmlRenderer, Project, identifier
 from .validate import validate
 from .write import OutputFolder, RenderedFile, Transaction, kept_copy_name
 
@@ -141,12 +141,64 @@ class Renderer:
         formats = doc.formats_for(output.lang)
         if "docx" in formats:
             data = self.word.docx(doc.docx_template, ctx, self.properties(doc, edition, output.lang), sources)
-            files.append(RenderedFile(folder / f"{output.stem}.docx", data))
+            files.append(RenderedFile(folder / output.file_name("docx"), data))
         if "pdf" in formats:
             html = self.html.html(doc.html_template, ctx, sources)
-            if layout:
-                files.append(RenderedFile(folder / f"{output.stem}.pdf", self.html.pdf(
-                    html, doc.html_template, edition, sources, f"{output.stem}.pdf")))
+            if layout and doc.booklet_languages(output.lang):
+                files += [RenderedFile(folder / output.file_name(fmt), data)
+                          for fmt, data in self.booklet_pdfs(output, ctx, sources).items()]
+            elif layout:
+                files.append(RenderedFile(folder / output.file_name("pdf"), self.html.pdf(
+                    html, doc.html_template, edition, sources, output.file_name("pdf"))))
+        return files
+
+    def booklet_pdfs(self, output: Output, ctx: dict, sources: SourceMap) -> dict[str, bytes]:
+        """The PDFs of a booklet: on screen, for the printer, for the office printer (see booklet.py).
+
+        Each is laid out with the notes pages that make every language's booklet a
+        multiple of four pages; the printer's file with its bleed, crop marks and CMYK
+        colours (finish "print"), the others as on screen.
+        """
+        doc, html = output.document, self.html
+        langs, formats = doc.booklet_languages(output.lang), doc.formats_for(output.lang)
+
+        sources_of: dict[str, str] = {}  # the HTML last laid out, by finish: the PDF's /ID is made from it
+        protected: set[str] = set()  # words never hyphenated, so that no three hyphenated lines follow
+
+        def lay_out(finish: str, variant: str):
+            def with_notes(notes: dict[str, int]):
+                sources_of[finish] = hyphenation.protect(
+                    html.html(doc.html_template, {**ctx, "finish": finish, "notes": notes}, sources), protected)
+                return html.layout(sources_of[finish], doc.html_template, variant, edition=output.edition,
+                                   sources=sources, name=output.file_name(finish if finish != "screen" else "pdf"))
+            return with_notes
+
+        def order(counts: dict[str, int]):
+            """A tête-bêche booklet's pages as printed: the second language reversed and turned."""
+            if len(langs) == 1:
+                return None, ()
+            return booklet.tete_beche_order(counts[langs[0]], sum(counts.values()))
+
+        files = {}
+        notes = None
+        while True:
+            screen, notes, counts = booklet.padded(lay_out("screen", PDF_VARIANT), langs, notes)
+            files["pdf"] = html.write(screen, doc.html_template, identifier(sources_of["screen"]))
+            more = hyphenation.words_to_protect(files["pdf"]) - protected
+            if not more or len(protected) > hyphenation.MAX_PROTECTED:
+                break
+            protected.update(more)
+        if "print" in formats:
+            printed, _, print_counts = booklet.padded(lay_out("print", pdfx.PDF_VARIANT), langs, notes)
+            print_id = identifier(sources_of["print"], pdfx.PDF_VARIANT)
+            srgb = (self.project.templates / pdfx.SRGB_PROFILE).read_bytes()
+            files["print"] = html.write(
+                printed, doc.html_template, print_id, pdfx.PDF_VARIANT,
+                created=self.properties(doc, output.edition, output.lang)["created"],
+                finisher=pdfx.finisher(print_id, srgb, *order(print_counts)))
+        if "booklet" in formats:
+            files["booklet"] = booklet.impose_a4(files["pdf"], ctx["title"], output.edition.association.name,
+                                                 "fr" if output.lang == "bilingual" else output.lang, *order(counts))
         return files
 
     def properties(self, doc: DocumentType, edition: Edition, lang: str) -> dict:
@@ -314,9 +366,9 @@ def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier:
 
 
 def _file_entry(output: Output, f: RenderedFile) -> dict:
-    fmt = f.relative.suffix.lstrip(".")
+    fmt = output.format_of(f.relative.name)
     pages = None
-    if fmt == "pdf":
+    if f.relative.suffix == ".pdf":
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(f.data)).pages)

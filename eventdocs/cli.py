@@ -305,6 +305,13 @@ def _merge(args, project: Project) -> int:
         print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
     for path, why in result.kept:
         print(f"  kept      {path.name}: {why}")
+    compacted = [l.recipient for l in letters if l.recipient.compacted]
+    if compacted:
+        print(f"  {len(compacted)} address(es) compacted to fit the envelope window (column « address » of the report):")
+        for r in compacted[:MAX_REJECTED_SHOWN]:
+            print(f"    row {r.row} ({r.name}): {', '.join(r.compacted)}")
+        if len(compacted) > MAX_REJECTED_SHOWN:
+            print(f"    … and {len(compacted) - MAX_REJECTED_SHOWN} more")
     if result.rejected:
         print(f"  {len(result.rejected)} row(s) rejected, no letter for them:")
         for r in result.rejected[:MAX_REJECTED_SHOWN]:
@@ -315,7 +322,7 @@ def _merge(args, project: Project) -> int:
     return 0
 
 
-#: rejected rows listed on screen (all of them are in merge-report.csv)
+#: rejected rows (and compacted addresses) listed on screen (all of them are in merge-report.csv)
 MAX_REJECTED_SHOWN = 12
 
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 INDEX = "index.html"
 TEMPLATE = "archive-index.html"
 THUMBNAIL_WIDTH = 240  # pixels
+#: how the page names each kind of file (manifest "format")
+FORMAT_LABELS = {"pdf": "PDF", "docx": "DOCX", "print": "PDF imprimeur (PDF/X-4)", "booklet": "Livret A4 à imprimer"}
 
 
 def thumbnail(pdf: bytes) -> bytes:
@@ -81,7 +83,7 @@ def index_page(project: Project, output_dir: Path, editions: dict[int, "LoadedEd
                 "languages": {},
             })
             lang = doc["languages"].setdefault(f["language"], {"files": [], "thumbnail": None})
-            lang["files"].append({"href": f"{year}/{f['path']}", "format": f["format"].upper(),
+            lang["files"].append({"href": f"{year}/{f['path']}", "format": FORMAT_LABELS.get(f["format"], f["format"].upper()),
                                   "size": _size(f["size"]), "pages": f["pages"]})
             if f["format"] == "pdf":
                 lang["thumbnail"] = f"{year}/thumbnails/{Path(f['path']).stem}.png"

@@ -50,10 +50,11 @@ from .stitch import (
     ADDRESS_MARKER, SALUTATION_MARKER, AddressSheet, CombinedPdf, LetterDocx, LetterPdf, SheetParts, file_mark,
     has_mark,
 )
+from .wordfonts import LATIN
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
-MERGE_FORMAT = 1
+MERGE_FORMAT = 2  # 2: Word letters embed their fonts
 #: the format of the list of files made (2: with the size and checksum of each)
 FILES_LIST_FORMAT = 2
 FILES_LIST = ".merge-files.json"
@@ -66,6 +67,8 @@ LETTER_TEMPLATES = ("letter.html", "letter-addresses.html", "_base.html", "_macr
                     )
 #: the names of the files a merge makes in the letters folder
 MADE_HERE = re.compile(r"\d+-[a-z0-9-]+\.(docx|pdf)|letters-\d{4}-[a-z]{2}\.pdf")
+#: what the address and the salutation of a letter may hold: the Word variant embeds it in their faces
+LETTER_PLACEHOLDERS = {ADDRESS_MARKER: LATIN, SALUTATION_MARKER: LATIN}
 #: addresses laid out on one page of an address sheet (they are drawn on top of each other)
 ADDRESSES_PER_SHEET_PAGE = 100
 
@@ -613,7 +616,8 @@ class _Workshop:
             ctx = self.renderer.context(output, salutation=SALUTATION_MARKER, recipient=[ADDRESS_MARKER])
             return LetterDocx(self.renderer.word.docx(self.document.docx_template, ctx,
                                                       self.renderer.properties(self.document, self.edition, lang),
-                                                      self.sources))
+                                                      self.sources, placeholders=LETTER_PLACEHOLDERS),
+                              fonts_dir=self.project.fonts)
         ctx = self.renderer.context(output, salutation=salutation, recipient=[])
         html = self.renderer.html.html(self.document.html_template, ctx, self.sources)
         variant = LetterPdf(self.renderer.html.pdf(html, self.document.html_template, self.edition, self.sources,
@@ -887,6 +891,13 @@ def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList, let
     return removed, kept
 
 
+def compacted_note(recipient: Recipient) -> str:
+    """What the report says of an address compacted to fit the window (empty when it fitted as it was)."""
+    if not recipient.compacted:
+        return ""
+    return f"compacted to {len(recipient.address)} lines: {', '.join(recipient.compacted)}"
+
+
 #: a cell starting with one of these is a formula to Excel (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -905,12 +916,12 @@ def report_bytes(letters: list[Letter], result: MergeResult) -> bytes:
     lines = [(l.recipient.row, [l.recipient.row, l.recipient.name, l.recipient.lang, l.salutation,
                                 "written" if l.stem in written else "unchanged", " ".join(l.files),
                                 "; ".join(f"{name}: changed by hand, not replaced" for name in l.files
-                                          if name in kept)])
+                                          if name in kept), compacted_note(l.recipient)])
              for l in letters]
-    lines += [(r.row, [r.row, r.who, "", "", "rejected", "", r.reason]) for r in result.rejected]
+    lines += [(r.row, [r.row, r.who, "", "", "rejected", "", r.reason, ""]) for r in result.rejected]
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    out.writerow(["row", "recipient", "language", "salutation", "status", "files", "reason"])
+    out.writerow(["row", "recipient", "language", "salutation", "status", "files", "reason", "address"])
     out.writerows([report_cell(cell) for cell in line] for _, line in sorted(lines, key=lambda item: item[0]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

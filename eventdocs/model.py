@@ -192,6 +192,36 @@ class About(Strict):
     association: list[Paragraph] = Field(default_factory=list, description="'Pour en savoir plus sur Cités Unies France' (dossier).")
 
 
+class EnvelopeWindow(Strict):
+    """The window of the envelope, measured on its front (the address side), in millimetres."""
+
+    width: float = Field(100, gt=0, description="Width of the window.")
+    height: float = Field(45, gt=0, description="Height of the window.")
+    right: float = Field(20, ge=0, description="From the envelope's right edge to the window.")
+    bottom: float = Field(15, ge=0, description="From the envelope's bottom edge to the window.")
+
+
+class Envelope(Strict):
+    """The window envelope the letters are posted in (DL, 110 × 220 mm, by default), in millimetres.
+
+    The letter's address block is placed from it (see envelope.py): measure the envelopes you buy.
+    """
+
+    width: float = Field(220, gt=0, description="Width of the envelope.")
+    height: float = Field(110, gt=0, description="Height of the envelope.")
+    window: EnvelopeWindow = Field(default_factory=EnvelopeWindow)
+    margin: float = Field(5, ge=0, description="Safety margin inside the window, for the letter moving in the envelope.")
+
+    @model_validator(mode="after")
+    def _fits(self) -> "Envelope":
+        from .envelope import envelope_problems
+
+        problems = envelope_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 # --- the edition -----------------------------------------------------------
 
 
@@ -390,6 +420,7 @@ class Edition(Strict):
     about: About = Field(default_factory=About)
     statistics: Optional[Statistic] = Field(None, description="National figures of decentralised cooperation (dossier).")
     labels: dict[str, LText] = Field(default_factory=dict, description="The fixed words of the layout, per language (templates/labels.yaml, overridable).")
+    envelope: Envelope = Field(default_factory=Envelope, description="The window envelope of the letters (DL by default).")
 
     edition: Optional[int] = Field(None, ge=1, description="Number of the edition (17 for 2026); without it, no ordinal is printed.")
     year: int = Field(description="Year of the edition; must match the file name.")

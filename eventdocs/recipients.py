@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .errors import EditionError, Problem, RecipientsError
 from .fonts import unprintable
@@ -90,6 +90,8 @@ class Recipient:
     salutation: str | None  # None: the edition's generic salutation
     address: tuple[str, ...]  # the lines in the envelope window
     email: str = ""
+    #: how the address was compacted to fit in six lines (« function joined to the name line »…)
+    compacted: tuple[str, ...] = ()
     #: name and postal address compared loosely: two rows with the same identity are one person
     identity: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -586,14 +588,14 @@ def check_row(row: int, cells: dict[str, Cell], protocol: Protocol,
     lang = language_of(text.get("lang", ""))
     if lang is None:
         reasons.append(f"unknown language « {text['lang']} »; the letter exists in fr and en")
-    block, address_problems = address_block(TITLE_WORDS[lang or "fr"].get(title or "", ""), text)
+    block, address_problems, compacted = address_block(TITLE_WORDS[lang or "fr"].get(title or "", ""), text)
     reasons.extend(address_problems)
     if reasons:
         return Rejected(row, who, tuple(reasons))
     salutation = text.get("salutation", "").rstrip(" ,") or protocol.salutation(title, text.get("function", ""), lang)
     identity = tuple(_key(text.get(k, "")) for k in ("last_name", "first_name", "address1", "postcode", "city"))
     return Recipient(row, title, text.get("first_name", ""), text["last_name"], lang, salutation, block, email,
-                     identity)
+                     compacted, identity)
 
 
 def language_of(text: str) -> str | None:
@@ -601,21 +603,33 @@ def language_of(text: str) -> str | None:
     return next((lang for lang, words in LANGUAGE_WORDS.items() if key in words), None)
 
 
-def address_block(title: str, text: dict[str, str]) -> tuple[tuple[str, ...], list[str]]:
-    """The lines in the envelope window (French postal rules), and what breaks those rules.
+class AddressBlock(NamedTuple):
+    """The lines in the envelope window, what breaks the postal rules, and how the lines were compacted."""
+
+    lines: tuple[str, ...]
+    problems: list[str]
+    compacted: tuple[str, ...] = ()
+
+
+def address_block(title: str, text: dict[str, str]) -> AddressBlock:
+    """The lines in the envelope window (French postal rules, NF Z10-011), and what breaks those rules.
 
     Name, function and organisation may wrap onto a second line; the street lines
     and the locality line must fit as they are. The last line is « 75018 PARIS »
     (capitals, no accents) in France; abroad a country line in capitals follows.
+
+    An address over six lines is first compacted as La Poste allows, each step only
+    when its lines keep to 38 characters, until it fits: the function joined to the
+    name line, the function and the organisation set on shared lines, then the street
+    lines merged two by two. It is refused only when it still needs more than six.
     """
     problems = []
-    lines: list[str] = []
     name = " ".join(p for p in (title, text.get("first_name", ""), text.get("last_name", "")) if p)
-    for value in (name, text.get("function", ""), text.get("organisation", "")):
+    function, organisation = text.get("function", ""), text.get("organisation", "")
+    for value in (name, function, organisation):
         for line in _wrap(value, MAX_LINE_LENGTH) if value else ():
             if len(line) > MAX_LINE_LENGTH:
                 problems.append(f"« {_shorten(line)} » has a word longer than {MAX_LINE_LENGTH} characters")
-            lines.append(line)
     street = [text[k] for k in ("address1", "address2", "address3") if text.get(k)]
     if not street:
         problems.append("no address (column « adresse 1 » is empty)")
@@ -634,11 +648,46 @@ def address_block(title: str, text: dict[str, str]) -> tuple[tuple[str, ...], li
         if len(line) > MAX_LINE_LENGTH:
             problems.append(f"address line « {line} » has {len(line)} characters; "
                             f"La Poste reads at most {MAX_LINE_LENGTH} per line")
-    lines += street + locality
+    identity, street, compacted = compact(name, function, organisation, street, MAX_LINES - len(locality))
+    lines = identity + street + locality
     if len(lines) > MAX_LINES:
-        problems.append(f"the address needs {len(lines)} lines and La Poste reads at most {MAX_LINES}; "
-                        "shorten the function or organisation, or merge address lines")
-    return tuple(lines), problems
+        problems.append(f"the address needs {len(lines)} lines and La Poste reads at most {MAX_LINES}"
+                        + (f", even with {' and '.join(compacted)}" if compacted else "")
+                        + "; shorten the function or organisation, or the street lines")
+        compacted = ()
+    return AddressBlock(tuple(lines), problems, tuple(compacted))
+
+
+def compact(name: str, function: str, organisation: str, street: list[str],
+            room: int) -> tuple[list[str], list[str], list[str]]:
+    """The identity lines (name, function, organisation) and street lines in at most ``room`` lines if La Poste's
+    rules allow it, and the steps taken (none when they fit as they are)."""
+
+    def wrapped(*values: str) -> list[str]:
+        return [line for value in values if value for line in _wrap(value, MAX_LINE_LENGTH)]
+
+    identity, steps = wrapped(name, function, organisation), []
+    if len(identity) + len(street) <= room:
+        return identity, street, steps
+    joined = f"{name}, {function}"
+    if function and len(joined) <= MAX_LINE_LENGTH:
+        identity = wrapped(joined, organisation)
+        steps.append("function joined to the name line")
+    elif function and organisation:
+        shared = wrapped(name, f"{function}, {organisation}")
+        if len(shared) < len(identity):
+            identity = shared
+            steps.append("function and organisation on shared lines")
+    street = list(street)
+    while len(identity) + len(street) > room:
+        pair = next((i for i in range(len(street) - 1)
+                     if len(f"{street[i]}, {street[i + 1]}") <= MAX_LINE_LENGTH), None)
+        if pair is None:
+            break
+        street[pair:pair + 2] = [f"{street[pair]}, {street[pair + 1]}"]
+        if "street lines merged" not in steps:
+            steps.append("street lines merged")
+    return identity, street, steps
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -26,20 +26,19 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats, ooxml
+from . import formats, hyphenation, ooxml, wordfonts
 from .errors import EditionError, Problem, TemplateError
 from .images import ImageStore, Picture
 from .load import preview
 from .localize import MissingText, UnavailableText, View
 from .ooxml import qn
 from .text import (
-    DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP, Text,
+    DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_KEEP, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP,
+    Text,
 )
 
-MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}])")
+MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}{DOCX_KEEP}])")
 BLOCK_MARKERS = re.compile(f"([{DOCX_PARAGRAPH}{DOCX_BULLET}{DOCX_NUMBER}]{DOCX_RESTART}?)")
-#: every file inside a DOCX gets this time, so that two builds are identical
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 PDF_VARIANT = "pdf/a-3a"
 
 
@@ -229,32 +228,58 @@ class HtmlRenderer:
             raise error from None
 
     def pdf(self, html: str, template: str, edition=None, sources=None, name: str | None = None) -> bytes:
-        """The PDF of ``html``; a layout problem or a text that does not fit its place raises.
+        """The archival PDF (PDF/A-3a) of an HTML document, never three hyphenated lines in a row (hyphenation.py).
 
-        With the ``edition`` and its ``sources``, a text that does not fit is
-        blamed on the field it was written in; ``name`` names the document.
+        A layout problem or a text that does not fit its place raises; with the
+        ``edition`` and its ``sources``, such a text is blamed on the field it was
+        written in; ``name`` names the document.
         """
+        protected: set[str] = set()
+        while True:
+            final = hyphenation.protect(html, protected)
+            document = self.layout(final, template, edition=edition, sources=sources, name=name)
+            data = self.write(document, template, identifier(final))
+            more = hyphenation.words_to_protect(data) - protected
+            if not more or len(protected) > hyphenation.MAX_PROTECTED:
+                return data
+            protected |= more
+
+    def layout(self, html: str, template: str, variant: str = PDF_VARIANT, edition=None, sources=None,
+               name: str | None = None):
+        """The document laid out in pages (a WeasyPrint Document), to write as a PDF of ``variant``;
+        raises when a text does not fit its place (fit.py)."""
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 
         from . import fit
 
-        options = {
-            # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
-            "pdf_variant": PDF_VARIANT,
-            # a stable identifier, so that the same document gives the same bytes
-            "pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
-        }
         with capture_weasyprint_logs() as logs:
             document = HTML(
                 string=html,
                 base_url=str(self.project.templates) + "/",
                 url_fetcher=URLFetcher(allowed_protocols=("file", "data")),
-            ).render(font_config=self.font_config, **options)
+            ).render(font_config=self.font_config, pdf_variant=variant)
             misfits = fit.overflows(document)
-            pdf = document.write_pdf(**options) if not misfits else b""
         problems = layout_problems(logs, template, self.project.templates)
         problems += fit.problems(misfits, edition, sources, template, name or f"the PDF of templates/{template}")
+        if problems:
+            raise TemplateError(problems)
+        return document
+
+    def write(self, document, template: str, pdf_identifier: bytes, variant: str = PDF_VARIANT,
+              created: dt.datetime | None = None, finisher=None) -> bytes:
+        """The PDF of a laid-out document.
+
+        ``pdf_identifier``: the file's /ID, derived from its content, so that the same document gives the
+        same bytes; ``created``: its creation date, from the edition (never the clock); ``finisher``:
+        WeasyPrint's hook on the PDF objects before they are written (pdfx.finisher).
+        """
+        if created is not None:
+            document.metadata.created = document.metadata.modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        with capture_weasyprint_logs() as logs:
+            # archival and accessible: PDF/A-3a is tagged (structure tree, reading order)
+            pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=pdf_identifier, finisher=finisher)
+        problems = layout_problems(logs, template, self.project.templates)
         if problems:
             raise TemplateError(problems)
         return pdf
@@ -269,6 +294,11 @@ class HtmlRenderer:
         if not image:
             return ""
         return Markup(_picture_of(self.images, image).html(_alt_of(image, alt), css_class))
+
+
+def identifier(html: str, *salt: str) -> bytes:
+    """A PDF's /ID from what it shows: the same document gives the same bytes."""
+    return hashlib.sha256("\0".join((html, *salt)).encode()).hexdigest()[:32].encode()
 
 
 def _picture_of(images: ImageStore, image) -> Picture:
@@ -365,7 +395,15 @@ class DocxRenderer:
         self.env = _environment(None, finalize=_docx_finalize)
         self._checked: dict[Path, tuple] = {}
 
-    def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None) -> bytes:
+    def docx(self, template: str, context: dict[str, Any], properties: dict[str, Any], sources=None,
+             placeholders: dict[str, str] | None = None) -> bytes:
+        """The filled Word template, with the fonts it uses embedded (wordfonts.py).
+
+        ``placeholders``: characters standing for text filled in later (the mail merge's
+        address and salutation) and the characters that text may hold; its faces keep
+        those, the others only what the document uses. Without them the document is
+        one the officer edits: every face keeps the whole Latin repertoire.
+        """
         path = self.project.templates / template
         self.check_template(path, f"templates/{template}")
         alts: dict[str, str] = {}
@@ -375,6 +413,7 @@ class DocxRenderer:
         except (jinja2.TemplateError, UnavailableText) as exc:
             raise _quoting_paragraph(_template_problem(exc, template, sources), exc, path) from None
         document = tpl.docx
+        place_paragraphs(document, context.get("word_frames") or {})
         lists = _ListNumbering(document)
         for part in _xml_parts(document):
             _reorder_cell_properties(part.element)
@@ -389,7 +428,8 @@ class DocxRenderer:
                 ooxml.normalise_tree(part.element)
         buffer = io.BytesIO()
         document.save(buffer)
-        return normalize_zip(buffer.getvalue())
+        return wordfonts.embed_fonts(buffer.getvalue(), self.project.fonts,
+                                     repertoire="" if placeholders else wordfonts.LATIN, placeholders=placeholders)
 
     def _picture_function(self, tpl: DocxTemplate, alts: dict[str, str]):
         def picture(image, alt="", width_mm=40, height_mm=20, css_class=""):
@@ -456,6 +496,38 @@ def check_word_file(path: Path, shown: str) -> None:
                                     f"archive); {advice}", file=shown)) from None
     except OSError as exc:
         raise TemplateError(Problem(f"cannot be read: {exc.strerror}", file=shown)) from None
+
+
+def place_paragraphs(document, placements: dict[str, tuple]) -> None:
+    """Put the body paragraphs of some styles where the data says, in mm from the paper's top-left corner.
+
+    ``{style id: (x, y, width, height)}`` makes each such paragraph a frame of that
+    size at that place (Word's « Cadre », anchored to the page); ``(None, y, None,
+    None)`` gives an in-flow paragraph the space before it that starts it at ``y``
+    (it must be the first in-flow paragraph of page 1, as the letter's date is).
+    """
+    if not placements:
+        return
+    top_margin = _twips(document.sections[0].top_margin.mm)
+    for paragraph in document.element.body.iter(qn("w:p")):
+        style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or style.get(qn("w:val")) not in placements:
+            continue
+        x, y, width, height = placements[style.get(qn("w:val"))]
+        properties = ooxml.get_or_add(paragraph, "w:pPr")
+        if x is None:
+            ooxml.set_property(properties, "w:spacing", before=str(max(0, _twips(y) - top_margin)))
+            continue
+        frame = ooxml.get_or_add(properties, "w:framePr")
+        for key in list(frame.attrib):
+            del frame.attrib[key]
+        for key, value in (("w", _twips(width)), ("h", _twips(height)), ("hRule", "exact"), ("wrap", "around"),
+                           ("vAnchor", "page"), ("hAnchor", "page"), ("x", _twips(x)), ("y", _twips(y))):
+            frame.set(qn(f"w:{key}"), str(value))
+
+
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
 
 
 def _xml_parts(document):
@@ -660,25 +732,27 @@ def _apply_docx_markers(root) -> None:
     for run in list(root.iter(qn("w:r"))):
         if not any(MARKERS.search(t.text or "") for t in run.iter(qn("w:t"))):
             continue
-        bold = italic = sup = False
+        state = {"bold": False, "italic": False, "sup": False, "keep": False}
+        toggles = {DOCX_BOLD: "bold", DOCX_ITALIC: "italic", DOCX_SUP: "sup", DOCX_KEEP: "keep"}
         for piece in _split_run(run, MARKERS):
             t = piece.find(qn("w:t"))
             marker = t.text if t is not None and MARKERS.fullmatch(t.text or "") else None
-            if marker in (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP):
-                bold, italic, sup = (bold != (marker == DOCX_BOLD), italic != (marker == DOCX_ITALIC),
-                                     sup != (marker == DOCX_SUP))
+            if marker in toggles:
+                state[toggles[marker]] = not state[toggles[marker]]
                 piece.getparent().remove(piece)
                 continue
             if marker == DOCX_BREAK:
                 piece.remove(t)
                 ooxml.insert(piece, piece.makeelement(qn("w:br"), {}))
-            if bold or italic or sup:
+            if any(state.values()):
                 rpr = ooxml.get_or_add(piece, "w:rPr")
-                if bold:
+                if state["bold"]:
                     ooxml.set_property(rpr, "w:b")
-                if italic:
+                if state["italic"]:
                     ooxml.set_property(rpr, "w:i")
-                if sup:
+                if state["keep"]:  # Word never hyphenates a word it is told not to proofread
+                    ooxml.set_property(rpr, "w:noProof")
+                if state["sup"]:
                     ooxml.set_property(rpr, "w:vertAlign", val="superscript")
 
 
@@ -706,16 +780,3 @@ def _drop_styles_with_effects(document) -> None:
     for rid, rel in list(document.part.rels.items()):
         if rel.reltype == ooxml.STYLES_WITH_EFFECTS:
             document.part.drop_rel(rid)
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a DOCX with fixed entry times so identical content gives identical bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()

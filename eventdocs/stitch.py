@@ -31,6 +31,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 from xml.sax.saxutils import escape
 
@@ -39,7 +40,7 @@ from pypdf.generic import (
     ArrayObject, ContentStream, DictionaryObject, FloatObject, IndirectObject, NameObject, NumberObject, StreamObject,
 )
 
-from . import ooxml
+from . import ooxml, wordfonts
 from .errors import Problem, TemplateError
 
 #: private-use characters that stand for the address and the salutation in a rendered DOCX
@@ -79,10 +80,11 @@ class LetterDocx:
     """A rendered DOCX variant with markers, turned into one DOCX per recipient."""
 
     XML = "word/document.xml"
-    #: every entry gets this time (2000-01-01 00:00, as render.normalize_zip) so equal letters are equal bytes
+    #: every entry gets this time (2000-01-01 00:00, as wordfonts.ZIP_TIME) so equal letters are equal bytes
     DOS_DATE, DOS_TIME = (2000 - 1980) << 9 | 1 << 5 | 1, 0
 
-    def __init__(self, data: bytes, template: str = "templates/letter.docx"):
+    def __init__(self, data: bytes, template: str = "templates/letter.docx", fonts_dir: Path | None = None):
+        self._fonts_dir = fonts_dir  # where the fonts to embed again come from, for a name in another script
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             if self.XML not in names:
@@ -103,7 +105,11 @@ class LetterDocx:
         greeting = escape(salutation)
         xml = greeting.join(self._before) + runs + greeting.join(self._after)
         entry = _deflated(self.XML, xml.encode("utf-8"))
-        return self._zip([entry if e is None else e for e in self._entries], comment)
+        data = self._zip([entry if e is None else e for e in self._entries], comment)
+        if self._fonts_dir and wordfonts.needs_embedding(" ".join(address) + salutation):
+            # a name in another script: its characters added to the subsets the variant embedded
+            data = wordfonts.add_characters(data, self._fonts_dir, " ".join(address) + salutation, comment)
+        return data
 
     def _zip(self, entries: list[_ZipEntry], comment: bytes) -> bytes:
         local, central, offset = [], [], 0

@@ -33,6 +33,9 @@ DOCX_BOLD, DOCX_ITALIC, DOCX_SUP, DOCX_BREAK = "\ue001", "\ue002", "\ue003", "\u
 # Block markers: where a text's paragraphs and list items begin. ``render`` splits the Word
 # paragraph there; a numbered list's first item also carries DOCX_RESTART (numbering from 1).
 DOCX_PARAGRAPH, DOCX_BULLET, DOCX_NUMBER, DOCX_RESTART = "\ue005", "\ue006", "\ue007", "\ue008"
+# Toggles a word Word must not hyphenate (a name, a compound, a web address, the noun after an ordinal):
+# ``render`` gives it Word's « Do not check spelling or grammar », which Word never hyphenates.
+DOCX_KEEP = "\ue009"
 
 _TOKEN = re.compile(r"\\([*^\\{}])|(\*\*)|(\*)|(\^)|(\n)")
 #: {name}, or {name:argument} (a date: {date:2026-03-15}); an escaped brace (\{) is not one
@@ -181,33 +184,64 @@ def _is_name(token: str) -> bool:
     return bool(first_letter) and first_letter.group(0).isupper()
 
 
-def _html_words(text: str) -> str:
+#: the shortest word the layout hyphenates (base.css: hyphenate-limit-chars); a shorter one needs no protection
+HYPHENATED_LETTERS = 6
+
+
+def protected(token: str, after_ordinal: bool = False) -> str | None:
+    """Why a word must never be hyphenated: "url" (a web address, never split either), "word" (a proper
+    name, a compound such as Marie-Hélène or cocktail-déjeuner, the noun after an ordinal), or None.
+
+    A word too short to be hyphenated anyway is left alone: every protected word is an inline box of
+    its own, and WeasyPrint breaks lines less well around many of them.
+    """
+    if _URL.match(token):
+        return "url"
+    if re.search(r"[^\W\d_]-[^\W\d_]", token):
+        return "word"
+    if (after_ordinal or _is_name(token)) and len(re.findall(r"[^\W\d_]", token)) >= HYPHENATED_LETTERS:
+        return "word"
+    return None
+
+
+def _after_ordinal(text: str, previous) -> str:
+    """After a superscript (17^e^, 1^st^), the space before the noun is a no-break space: « 17e édition » holds."""
+    if previous is not None and previous.sup and not previous.br and text.startswith(" "):
+        return NBSP + text[1:]
+    return text
+
+
+def _html_words(text: str, after_ordinal: bool = False) -> str:
     """Escaped HTML where proper names, compounds and web addresses are never hyphenated or split.
 
-    A capitalised word (Montpellier, Rencontres) or a compound (Marie-Hélène,
-    cocktail-déjeuner) goes in <span class="word">; a web address in
-    <span class="url"> (see base.css).
+    A capitalised word (Montpellier, Rencontres), a compound (Marie-Hélène,
+    cocktail-déjeuner) or the noun after an ordinal (17e édition) goes in
+    <span class="word">; a web address in <span class="url"> (see base.css).
     """
     out = []
+    first = after_ordinal
     for token in re.split(r"(\s+)", text):
         if not token or token.isspace():
             out.append(html.escape(token, quote=False))
-        elif _URL.match(token):
-            out.append(f'<span class="url">{html.escape(token, quote=False)}</span>')
-        elif _is_name(token) or re.search(r"[^\W\d_]-[^\W\d_]", token):
-            out.append(f'<span class="word">{html.escape(token, quote=False)}</span>')
-        else:
-            out.append(html.escape(token, quote=False))
+            continue
+        kind = protected(token, first)
+        first = False
+        out.append(f'<span class="{kind}">{html.escape(token, quote=False)}</span>' if kind
+                   else html.escape(token, quote=False))
     return "".join(out)
 
 
 def _runs_html(runs) -> str:
     out = []
+    previous = None
     for r in runs:
         if r.br:
             out.append("<br>")
+            previous = r
             continue
-        piece = _html_words(r.text)
+        ordinal = previous is not None and previous.sup and r.text.startswith(" ")
+        piece = _html_words(_after_ordinal(r.text, previous), after_ordinal=ordinal)
+        previous = r
         if r.sup:
             piece = f"<sup>{piece}</sup>"
         if r.italic:
@@ -218,19 +252,42 @@ def _runs_html(runs) -> str:
     return "".join(out)
 
 
+def docx_words(text: str, after_ordinal: bool = False) -> str:
+    """Text for Word with every word that must not be hyphenated between two DOCX_KEEP markers."""
+    out = []
+    first = after_ordinal
+    for token in re.split(r"(\s+)", text):
+        if token and not token.isspace():
+            kind = protected(token, first)
+            first = False
+            if kind:
+                token = DOCX_KEEP + token + DOCX_KEEP
+        out.append(token)
+    return "".join(out)
+
+
+def word_text(run: Run, previous: Run | None) -> str:
+    """A run's text for Word: the no-break space after an ordinal, the words never hyphenated marked."""
+    ordinal = previous is not None and previous.sup and run.text.startswith(" ")
+    return docx_words(_after_ordinal(run.text, previous), after_ordinal=ordinal)
+
+
 def _runs_docx(runs) -> str:
     """Plain text with private-use markers where formatting toggles (every toggle closed at the end)."""
     out = []
     state = (False, False, False)
+    previous = None
     for r in runs:
         if r.br:
             out.append(DOCX_BREAK)
+            previous = r
             continue
         for on, was, marker in zip((r.bold, r.italic, r.sup), state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
             if on != was:
                 out.append(marker)
         state = (r.bold, r.italic, r.sup)
-        out.append(r.text)
+        out.append(word_text(r, previous))
+        previous = r
     for was, marker in zip(state, (DOCX_BOLD, DOCX_ITALIC, DOCX_SUP)):
         if was:
             out.append(marker)

@@ -71,6 +71,19 @@ def shared_project(fixture: str = "reference") -> Path:
     return _shared[fixture]
 
 
+_builds: dict[str, Path] = {}
+
+
+def shared_build(fixture: str) -> Path:
+    """Every edition of a fixture project built once per test session (read-only): its output folder."""
+    if fixture not in _builds:
+        out = shared_project(fixture).parent / "output"
+        code = main(["--project", str(shared_project(fixture)), "build", "--all", "--output", str(out)])
+        assert code == 0, f"the {fixture} fixture does not build"
+        _builds[fixture] = out
+    return _builds[fixture]
+
+
 @pytest.fixture(scope="session")
 def reference_project() -> Path:
     """The reference fixture, shared: for tests that only read it."""

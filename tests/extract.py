@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -77,6 +79,113 @@ def pdf_fonts(path: Path) -> list[tuple[str, bool]]:
         # name type... emb sub uni object ID: the 'emb' column is the 5th from the end
         fonts.append((cols[0], cols[-5] == "yes"))
     return fonts
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word printed on a PDF page and its box, in mm from the paper's top-left corner (as poppler reads it,
+    forms included: the font's full height, a little more than its ink)."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+def pdf_word_boxes(path: Path, page: int = 1) -> list[Word]:
+    """Every word of one page (1-based) of a PDF, with its box (pdftotext -bbox)."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    mm = 25.4 / 72
+    return [Word(html.unescape(m.group(5)), float(m.group(1)) * mm, float(m.group(2)) * mm, float(m.group(3)) * mm,
+                 float(m.group(4)) * mm)
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                 out)]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text on a PDF page: its words, left to right (a column's line, not the page's)."""
+
+    page: int  # 1-based
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def left(self) -> float:
+        return self.words[0].left
+
+    @property
+    def right(self) -> float:
+        return self.words[-1].right
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def gaps(self) -> list[float]:
+        """The spaces between its words, in mm."""
+        return [b.left - a.right for a, b in zip(self.words, self.words[1:])]
+
+
+#: words further apart than this (mm) on one baseline belong to two columns, or to two cells of a table
+COLUMN_GAP = 7.5
+
+
+def pdf_lines(path: Path) -> list[Line]:
+    """Every line of every page of a PDF: words on one baseline, split where columns part."""
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    mm = 25.4 / 72
+    lines = []
+    for number, page in enumerate(re.findall(r"<page .*?</page>", out, re.S), start=1):
+        words = [Word(html.unescape(m.group(5)), float(m.group(1)) * mm, float(m.group(2)) * mm,
+                      float(m.group(3)) * mm, float(m.group(4)) * mm)
+                 for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                                      r'([^<]*)</word>', page)]
+        rows: list[list[Word]] = []
+        # one row: words on one baseline (the same bottom), and the smaller raised ones within it (17^e^)
+        for word in sorted(words, key=lambda w: -(w.bottom - w.top)):
+            row = next((r for r in rows if abs(r[0].bottom - word.bottom) < 0.6
+                        or (r[0].top - 0.3 <= word.top and word.bottom <= r[0].bottom - 0.3)), None)
+            if row is None:
+                rows.append([word])
+            else:
+                row.append(word)
+        for row in sorted(rows, key=lambda r: r[0].bottom):
+            current: list[Word] = []
+            for word in sorted(row, key=lambda w: w.left):
+                if current and word.left - current[-1].right > COLUMN_GAP:
+                    lines.append(Line(number, tuple(current)))
+                    current = []
+                current.append(word)
+            lines.append(Line(number, tuple(current)))
+    return lines
+
+
+def paragraphs(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into paragraphs (or runs of lines of one column): one page, one left edge, one line step."""
+    groups: list[list[Line]] = []
+    for line in sorted(lines, key=lambda l: (l.page, round(l.left), l.top)):
+        last = groups[-1][-1] if groups else None
+        if (last is not None and last.page == line.page and abs(last.left - line.left) < 1
+                and 0 < line.top - last.top < 1.9 * last.height and abs(line.height - last.height) < 1):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
 
 
 def normalize(text: str) -> str:

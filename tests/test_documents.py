@@ -17,8 +17,14 @@ def pairs(built: Path):
             yield docx_file, pdf
 
 
+def on_screen(pdfs):
+    """The PDFs to read on screen and archive (PDF/A), not the print files of the brochure (test_print.py)."""
+    return [p for p in pdfs if not p.stem.endswith(("-print", "-booklet-a4"))]
+
+
 def test_every_document_has_both_formats(built):
-    pdfs = {p.with_suffix("") for p in built.rglob("*.pdf") if p.parent.name.isdigit() and "bilingual" not in p.name}
+    pdfs = {p.with_suffix("") for p in on_screen(built.rglob("*.pdf"))
+            if p.parent.name.isdigit() and "bilingual" not in p.name}
     docxs = {p.with_suffix("") for p in built.rglob("*.docx")}
     assert pdfs and pdfs == docxs
 
@@ -68,7 +74,7 @@ def test_every_docx_opens_in_libreoffice(built, tmp_path):
 def test_every_pdf_is_tagged_pdf_a_3a_with_full_metadata(built):
     from pypdf import PdfReader
 
-    for pdf in built.rglob("*.pdf"):
+    for pdf in on_screen(built.rglob("*.pdf")):
         reader = PdfReader(str(pdf))
         root = reader.trailer["/Root"]
         xmp = root["/Metadata"].get_object().get_data().decode("utf-8")

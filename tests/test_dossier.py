@@ -42,7 +42,10 @@ def seed_paragraphs(name: str) -> list[str]:
 
 
 def read(path: Path) -> str:
-    return docx_text(path) if path.suffix == ".docx" else pdf_text(path)
+    """The text of the DOCX, or of the PDF without its running footers (a paragraph may run on to the next page)."""
+    if path.suffix == ".docx":
+        return docx_text(path)
+    return re.sub(r"\n[^\n]*Dossier de presse – [^\n]*Page \d+/\d+[^\n]*\n", "\n", pdf_text(path))
 
 
 def section(text: str, start: str, end: str | None = None) -> str:

@@ -160,10 +160,18 @@ def test_programme_is_an_html_table_in_the_pdf(built):
 
 
 def test_every_invitation_pdf_is_a5(built):
-    pdfs = sorted((built / "2026").glob("invitation-*.pdf"))
-    assert [p.name for p in pdfs] == ["invitation-bilingual.pdf", "invitation-en.pdf", "invitation-fr.pdf"]
-    for pdf in pdfs:
-        assert {page_size_mm(page) for page in PdfReader(str(pdf)).pages} == {A5_MM}, pdf.name
+    """On screen, A5; for the printer, A5 once trimmed; for the office printer, two A5 pages on an A4 sheet."""
+    pdfs = sorted(p.name for p in (built / "2026").glob("invitation-*.pdf"))
+    assert pdfs == [f"invitation-{lang}{kind}.pdf" for lang in ("bilingual", "en", "fr")
+                    for kind in ("-booklet-a4", "-print", "")]
+    for lang in ("bilingual", "en", "fr"):
+        pages = PdfReader(str(built / "2026" / f"invitation-{lang}.pdf")).pages
+        assert {page_size_mm(page) for page in pages} == {A5_MM}, lang
+        trimmed = {(round(float(p.trimbox.width) / 72 * 25.4), round(float(p.trimbox.height) / 72 * 25.4))
+                   for p in PdfReader(str(built / "2026" / f"invitation-{lang}-print.pdf")).pages}
+        assert trimmed == {A5_MM}, lang
+        sheets = PdfReader(str(built / "2026" / f"invitation-{lang}-booklet-a4.pdf")).pages
+        assert {page_size_mm(page) for page in sheets} == {(297, 210)}, lang
 
 
 def test_booklets_have_a_page_count_for_folding(built):

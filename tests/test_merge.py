@@ -26,7 +26,7 @@ from eventdocs.recipients import (
     COLUMNS, Cell, Recipient, address_block, check_row, load_protocol, map_columns, read_recipients,
 )
 from eventdocs.render import Project
-from extract import docx_text, normalize, pdf_fonts
+from extract import docx_text, normalize, pdf_fonts, pdf_word_boxes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,11 +65,14 @@ ROWS = [
     ["Madame", "Anne", "Hidalgo", "Maire de Paris", "Ville de Paris", "Hôtel de Ville",  # 17: duplicate of 2
      "Place de l'Hôtel de Ville", "75004", "Paris", "", "", "", ""],
     ["M.", "../../etc", "../../passwd", "", "", "5 rue Neuve", "", "33000", "Bordeaux", "", "", "", ""],  # 18
+    ["M.", "Ahmed", "Benali", "Maire", "Commune de Rabat", "Hôtel de Ville", "1 avenue Mohammed V",  # 19: 7 lines
+     "10000", "Rabat", "Maroc", "", "fr", ""],
 ]
-GOOD_ROWS = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18]
+GOOD_ROWS = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 19]
 SALUTATIONS = {2: "Madame la Maire", 3: "Monsieur le Président", 4: "Madame la Présidente",
                5: "Monsieur l’Ambassadeur", 6: "Madame la Ministre", 7: "Dear Sir or Madam", 8: "Monsieur le Maire",
-               9: "Dear Mr Mayor", 10: "Chère Madame Nguyễn", 11: "Madame", 12: "Madame", 18: "Monsieur"}
+               9: "Dear Mr Mayor", 10: "Chère Madame Nguyễn", 11: "Madame", 12: "Madame", 18: "Monsieur",
+               19: "Monsieur le Maire"}
 
 
 def write_xlsx(path: Path, rows: list[list[str]], headers: list[str] = HEADERS, sheet: str = "Invités") -> Path:
@@ -275,8 +278,10 @@ def test_a_broken_protocol_table_names_its_line(tmp_path):
     ({"lang": "de"}, "unknown language « de »"),
     ({"postcode": "750"}, "code postal « 750 » is not 5 digits"),
     ({"address1": "Résidence des Grands Chênes, bâtiment B, escalier 4"}, "has 51 characters; La Poste reads at most 38"),
-    ({"function": "Vice-présidente chargée des relations internationales", "organisation": "Conseil départemental",
-      "address2": "Hôtel du Département", "address3": "BP 1234"}, "the address needs 8 lines"),
+    ({"function": "Vice-présidente chargée des relations internationales",
+      "organisation": "Conseil départemental de la Haute-Garonne", "address1": "Résidence des Grands Chênes, bât. B",
+      "address2": "22 boulevard du Maréchal Juin"},
+     "the address needs 7 lines and La Poste reads at most 6, even with function and organisation on shared lines"),
 ])
 def test_a_bad_row_says_why(protocol, values, reason):
     assert reason in reasons(protocol, **values)
@@ -298,18 +303,18 @@ def test_characters_no_bundled_font_has_are_refused(protocol):
 # --- the address block --------------------------------------------------------------------------------
 
 
-def block(**values):
+def block(title="Madame", **values):
     text = {"first_name": "Marie", "last_name": "Dupont", "address1": "18 rue Christiani", "postcode": "75018",
             "city": "Paris"}
     text.update(values)
-    return address_block("Madame", text)
+    return address_block(title, text)
 
 
 def test_address_block_in_france_ends_with_postcode_and_town_in_capitals():
-    lines, problems = block()
+    lines, problems, compacted = block()
     assert lines == ("Madame Marie Dupont", "18 rue Christiani", "75018 PARIS")
-    assert not problems
-    lines, _ = block(city="Saint-Étienne", postcode="42000", country="France")
+    assert not problems and not compacted
+    lines, _, _ = block(city="Saint-Étienne", postcode="42000", country="France")
     assert lines[-1] == "42000 SAINT-ETIENNE"
 
 
@@ -320,22 +325,49 @@ def test_address_block_of_an_english_letter_uses_english_titles(protocol):
 
 
 def test_address_block_abroad_ends_with_the_country_in_capitals():
-    lines, problems = block(postcode="1000", city="Bruxelles", country="Belgique")
+    lines, problems, _ = block(postcode="1000", city="Bruxelles", country="Belgique")
     assert lines[-2:] == ("1000 BRUXELLES", "BELGIQUE") and not problems
-    lines, _ = block(postcode="BP 4039", city="Dakar", country="Sénégal")
+    lines, _, _ = block(postcode="BP 4039", city="Dakar", country="Sénégal")
     assert lines[-1] == "SÉNÉGAL"
 
 
 def test_address_block_has_at_most_six_lines_of_38_characters():
-    lines, problems = block(function="Vice-présidente chargée des relations internationales",
-                            organisation="Région Bourgogne-Franche-Comté")
+    lines, problems, compacted = block(function="Vice-présidente chargée des relations internationales",
+                                       organisation="Région Bourgogne-Franche-Comté")
     assert lines[:4] == ("Madame Marie Dupont", "Vice-présidente chargée des relations",
                          "internationales", "Région Bourgogne-Franche-Comté")
-    assert all(len(line) <= 38 for line in lines) and len(lines) == 6 and not problems
-    _, problems = block(function="Vice-présidente chargée des relations internationales",
-                        organisation="Région Bourgogne-Franche-Comté", address2="Hôtel de Région")
+    assert all(len(line) <= 38 for line in lines) and len(lines) == 6 and not problems and not compacted
+
+
+def test_a_mayor_abroad_on_seven_lines_is_compacted_with_the_function_on_the_name_line():
+    lines, problems, compacted = block(
+        "Monsieur", first_name="Ahmed", last_name="Benali", function="Maire", organisation="Commune de Rabat",
+        address1="Hôtel de Ville", address2="1 avenue Mohammed V", postcode="10000", city="Rabat", country="Maroc")
+    assert lines == ("Monsieur Ahmed Benali, Maire", "Commune de Rabat", "Hôtel de Ville", "1 avenue Mohammed V",
+                     "10000 RABAT", "MAROC")
+    assert compacted == ("function joined to the name line",) and not problems
+
+
+def test_function_and_organisation_share_lines_then_street_lines_merge_within_38_characters():
+    lines, problems, compacted = block(
+        "Ms", first_name="María", last_name="Fernández García", function="Alcaldesa de la ciudad",
+        organisation="Ayuntamiento de Villanueva de la Cañada", address1="Plaza de España 1",
+        address2="Edificio principal", postcode="28691", city="Villanueva de la Cañada", country="Espagne")
+    assert lines == ("Ms María Fernández García", "Alcaldesa de la ciudad, Ayuntamiento",
+                     "de Villanueva de la Cañada", "Plaza de España 1, Edificio principal",
+                     "28691 VILLANUEVA DE LA CAÑADA", "ESPAGNE")
+    assert compacted == ("function and organisation on shared lines", "street lines merged") and not problems
+    assert all(len(line) <= 38 for line in lines)
+
+
+def test_an_address_that_cannot_be_compacted_to_six_lines_is_refused():
+    lines, problems, compacted = block(function="Vice-présidente chargée des relations internationales",
+                                       organisation="Région Bourgogne-Franche-Comté",
+                                       address1="Résidence des Grands Chênes, bât. B",
+                                       address2="22 boulevard du Maréchal Juin")
+    assert len(lines) == 7 and not compacted
     assert problems == ["the address needs 7 lines and La Poste reads at most 6; shorten the function or "
-                        "organisation, or merge address lines"]
+                        "organisation, or the street lines"]
 
 
 # --- file names --------------------------------------------------------------------------------------
@@ -384,9 +416,11 @@ def test_the_report_lists_every_row_with_its_fate(merged):
     text = (folder / "merge-report.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 when the file starts with a BOM
     lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == ["row", "recipient", "language", "salutation", "status", "files", "reason"]
+    assert lines[0] == ["row", "recipient", "language", "salutation", "status", "files", "reason", "address"]
     by_row = {int(line[0]): line for line in lines[1:]}
-    assert sorted(by_row) == list(range(2, 19))
+    assert sorted(by_row) == list(range(2, 20))
+    assert by_row[19][7] == "compacted to 6 lines: function joined to the name line"
+    assert by_row[2][7] == "" and by_row[13][7] == ""
     assert by_row[2][1:6] == ["Anne Hidalgo", "fr", "Madame la Maire", "written",
                               "0002-hidalgo-anne.docx 0002-hidalgo-anne.pdf"]
     assert by_row[9][2:4] == ["en", "Dear Mr Mayor"]
@@ -468,21 +502,35 @@ def test_fallback_fonts_are_embedded_for_arabic_and_japanese(merged):
         assert all(name.split("+")[-1].startswith(("Noto", "IPAex")) for name, _ in fonts), fonts
 
 
-def test_the_address_sits_in_the_envelope_window(merged):
-    """The address of page 1 is drawn where letter.css puts it: 100 mm from the left, 50 mm from the top."""
+def window_words(path: Path):
+    """Page 1's words inside the address area of the envelope window, and every other word of the page."""
+    from eventdocs.envelope import window_layout
+    from eventdocs.model import Envelope
+
+    layout = window_layout(Envelope())
+    words = pdf_word_boxes(path, 1)
+    inside = [w for w in words if w.left < layout.reach.right and w.right > layout.reach.left
+              and w.top < layout.reach.bottom and w.bottom > layout.reach.top]
+    return layout, inside, [w for w in words if w not in inside]
+
+
+@pytest.mark.parametrize("row", [2, 7, 19])  # a French address, one abroad in English, one abroad compacted
+def test_only_the_address_shows_in_the_window_with_5mm_to_spare(merged, row):
+    """A DL envelope's window (45 × 100 mm, 20 mm from the right, 15 mm from the bottom), the letter folded in
+    three: wherever the letter sits, the window shows the return line and the address, 5 mm inside its edges,
+    and nothing else (the date, the subject and the letterhead stay out of its reach)."""
     result, folder = merged
-    page = PdfReader(folder / f"{letter(result, 2).stem}.pdf").pages[0]
-    positions = []
-
-    def visit(text, cm, tm, font, size):
-        if text.startswith("Madame Anne Hidalgo"):
-            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            positions.append((x / 72 * 25.4, (float(page.mediabox.height) - y) / 72 * 25.4))
-
-    page.extract_text(visitor_text=visit)
-    (x, y), = positions
-    assert 99 < x < 101 and 50 < y < 56
+    recipient = letter(result, row).recipient
+    layout, inside, outside = window_words(folder / f"{letter(result, row).stem}.pdf")
+    assert " ".join(w.text for w in inside) == " ".join(
+        ["Cités", "Unies", "France", "·", "9", "rue", "Christiani", "·", "75018", "Paris"]
+        + " ".join(recipient.address).split())
+    for word in inside:
+        assert layout.address.left <= word.left and word.right <= layout.address.right, word
+        assert layout.address.top <= word.top and word.bottom <= layout.address.bottom, word
+    assert layout.address.left - layout.window.left >= 5 and layout.window.bottom - layout.address.bottom >= 5
+    date = next(w for w in outside if w.text in ("Paris,", "janvier", "January"))
+    assert date.top >= layout.reach.bottom and date.top > 99  # below the window's reach and the first fold
 
 
 def test_the_pdf_letters_keep_the_letters_pdf_a_metadata_and_tags(merged):

@@ -95,7 +95,7 @@ def test_check_reports_a_template_out_of_schema_order(project, run):
     letter = project / "templates" / "letter.docx"
     pstyle = '<w:pStyle w:val="Adressedudestinataire"/>'
     text = zipfile.ZipFile(letter).read("word/document.xml").decode("utf-8")
-    frame = re.search(r'<w:framePr [^>]*/>', text).group(0)
+    frame = re.search(pstyle + r'(<w:framePr [^>]*/>)', text).group(1)
     rewrite_part(letter, "word/document.xml", pstyle + frame, frame + pstyle)  # as LibreOffice writes a frame
     before = tree_snapshot(project)
     code, out, err = run("check", "2026", project=project)

@@ -15,6 +15,11 @@ from ..localize import localize
 from ..model import Edition
 
 
+#: the file name each format gives after the output's stem (``invitation-fr``): every document's Word
+#: file and on-screen PDF, and a booklet's printer's PDF (PDF/X-4) and office booklet (A4, imposed)
+FORMAT_FILES = {"docx": ".docx", "pdf": ".pdf", "print": "-print.pdf", "booklet": "-booklet-a4.pdf"}
+
+
 @dataclass(frozen=True)
 class Output:
     """One document of one edition in one language (or ``bilingual``)."""
@@ -27,6 +32,14 @@ class Output:
     @property
     def stem(self) -> str:
         return f"{self.document.id}-{self.lang}"
+
+    def file_name(self, fmt: str) -> str:
+        return self.stem + FORMAT_FILES[fmt]
+
+    def format_of(self, name: str) -> str:
+        """The format of one of this output's files, from its name."""
+        return next(fmt for fmt, ending in sorted(FORMAT_FILES.items(), key=lambda item: -len(item[1]))
+                    if name == self.stem + ending)
 
 
 class DocumentType:
@@ -43,6 +56,7 @@ class DocumentType:
     #: why it is skipped when one of ``needs`` is empty, per field
     skip_reasons: ClassVar[dict[str, str]] = {}
     per_recipient: ClassVar[bool] = False
+    #: its files (FORMAT_FILES); "print" and "booklet" are for a document with ``booklet_languages``
     formats: ClassVar[tuple[str, ...]] = ("docx", "pdf")
     #: fields its Word template must keep (``check`` says when one is lost)
     word_fields: ClassVar[tuple[str, ...]] = ()
@@ -69,6 +83,11 @@ class DocumentType:
     def formats_for(self, lang: str) -> tuple[str, ...]:
         """The files made in ``lang`` (a bilingual edition may be PDF only)."""
         return self.formats
+
+    def booklet_languages(self, lang: str) -> tuple[str, ...]:
+        """The booklets an output in ``lang`` holds, each folded from sheets of four pages (booklet.py):
+        none for a document printed flat."""
+        return ()
 
     def context(self, edition: Edition, lang: str, previous: Edition | None = None, **extra: Any) -> dict[str, Any]:
         """What the templates see. Subclasses add their own derived values.

@@ -10,7 +10,9 @@ from docxtpl import RichText
 from .. import formats, ooxml
 from ..localize import View, localize
 from ..model import Edition
-from ..text import DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography
+from ..text import (
+    DOCX_BULLET, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, NBSP, Text, escape_markup, typography, word_text,
+)
 from . import DocumentType
 
 #: the languages of the bilingual booklet, in the order of its halves
@@ -29,9 +31,16 @@ class InvitationDocument(DocumentType):
         "programme": "no programme ('programme:' with the days and their sessions)",
     }
 
+    #: the Word file, the on-screen PDF, the printer's PDF/X-4 and the booklet for the office's A4 printer
+    formats = ("docx", "pdf", "print", "booklet")
+
     def formats_for(self, lang: str) -> tuple[str, ...]:
-        """The bilingual booklet exists only as a PDF (a print file, nobody edits it)."""
-        return ("pdf",) if lang == "bilingual" else self.formats
+        """The bilingual booklet exists only as PDFs (print files, nobody edits it)."""
+        return tuple(f for f in self.formats if f != "docx") if lang == "bilingual" else self.formats
+
+    def booklet_languages(self, lang: str) -> tuple[str, ...]:
+        """One booklet, or the French and the English ones head to tail (tête-bêche) for ``bilingual``."""
+        return HALVES if lang == "bilingual" else (lang,)
 
     def context(self, edition: Edition, lang: str, **extra: Any) -> dict[str, Any]:
         ctx = super().context(edition, lang, **extra)
@@ -45,6 +54,9 @@ class InvitationDocument(DocumentType):
             ctx.update(ctx["booklets"][0])  # the Word template reads {{ ordinal }}, {{ quoted_theme }}…
         ctx["short_url"] = short_url
         ctx["word_runs"] = word_runs
+        # the renderer lays the booklet out for the screen or the printer, with notes pages (build.Renderer)
+        ctx.setdefault("finish", "screen")
+        ctx.setdefault("notes", {})
         return ctx
 
 
@@ -94,9 +106,11 @@ def word_runs(text: Text) -> RichText | Text:
                 block.kind, DOCX_PARAGRAPH if b else "")
             if marker:
                 rich.xml += f'<w:r><w:t xml:space="preserve">{marker}</w:t></w:r>'
+            previous = None
             for run in item:
                 if run.br:
                     rich.xml += "<w:r><w:br/></w:r>"
+                    previous = run
                     continue
                 properties = []
                 if run.bold:
@@ -106,7 +120,8 @@ def word_runs(text: Text) -> RichText | Text:
                 if run.sup:
                     properties += [("w:caps", {"val": "0"}), ("w:vertAlign", {"val": "superscript"})]
                 rpr = ooxml.properties("w:rPr", properties) if properties else ""
-                rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(run.text)}</w:t></w:r>'
+                rich.xml += f'<w:r>{rpr}<w:t xml:space="preserve">{escape(word_text(run, previous))}</w:t></w:r>'
+                previous = run
     return rich
 
 

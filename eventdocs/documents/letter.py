@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..envelope import return_line, window_layout
 from ..model import Edition
 from ..text import Text, escape_markup, typography
 from . import DocumentType
+
+#: Word paragraph styles of templates/letter.docx placed from the envelope's geometry
+RETURN_STYLE, ADDRESS_STYLE, DATE_STYLE = "Mentionexpediteur", "Adressedudestinataire", "Lieuetdate"
+#: space between the top of the return line and the first address line (as in css/letter.css)
+ADDRESS_OFFSET_MM = 4.9
 
 
 class LetterDocument(DocumentType):
@@ -35,4 +41,18 @@ class LetterDocument(DocumentType):
         ctx["recipient"] = list(recipient)
         ctx["recipient_block"] = Text("\n".join(escape_markup(line) for line in recipient))
         ctx["salutation"] = Text(typography(markup, lang)) if markup else ctx["edition"].letter.salutation
+        ctx["window"] = window = window_layout(edition.envelope)
+        ctx["return_line"] = Text(typography(return_line(edition.association), lang))
+        ctx["word_frames"] = word_frames(window)
         return ctx
+
+
+def word_frames(window) -> dict:
+    """Where letter.docx puts its return line, address and date, from the envelope (see render.place_paragraphs)."""
+    address = window.address
+    return {
+        RETURN_STYLE: (address.left, address.top, address.width, ADDRESS_OFFSET_MM),
+        ADDRESS_STYLE: (address.left, address.top + ADDRESS_OFFSET_MM, address.width,
+                        address.height - ADDRESS_OFFSET_MM),
+        DATE_STYLE: (None, window.text_top, None, None),
+    }

@@ -1,0 +1,67 @@
+"""At most two hyphenated lines in a row, as a printer expects.
+
+WeasyPrint hyphenates with Pyphen, limited by ``hyphenate-limit-chars`` and
+``hyphenate-limit-zone`` (base.css), but has no ``hyphenate-limit-lines``.
+So the renderer reads each PDF it lays out: where three lines in a row end
+with a hyphen, the word broken at the end of the first one is protected
+(never hyphenated, as names are) and the document laid out again. A word
+protected once stays protected everywhere in that document, so the second
+layout is, in practice, the last.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+#: the hyphen WeasyPrint prints where it breaks a word (hyphenate-character)
+HYPHEN = "\u2010"
+#: longest run of hyphenated lines allowed
+MAX_RUN = 2
+#: words a document may protect before the renderer gives up laying it out again (a safeguard: one or two is usual)
+MAX_PROTECTED = 40
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def words_to_protect(pdf: bytes) -> set[str]:
+    """The word broken at the end of the first line of each run of more than MAX_RUN hyphenated lines.
+
+    (Protecting the first word keeps the lines around it tighter than protecting a later one: the
+    line that loses the hyphen is followed by lines that may still break a word.)"""
+    import pypdfium2 as pdfium  # reads the text of a page in milliseconds
+
+    words = set()
+    document = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for page in document:
+            text = page.get_textpage()
+            pages.append(text.get_text_range())
+            text.close()
+    finally:
+        document.close()
+    for page_text in pages:
+        lines = [line.rstrip() for line in page_text.splitlines()]
+        run = 0
+        for number, line in enumerate(lines):
+            run = run + 1 if line.endswith(HYPHEN) else 0
+            if run > MAX_RUN:
+                first = number - MAX_RUN
+                head = lines[first].split()[-1].rstrip(HYPHEN)
+                tail = lines[first + 1].split()[0] if lines[first + 1].split() else ""
+                word = re.sub(r"^\W+|\W+$", "", head + re.match(r"[\w’'-]*", tail).group(0))
+                if word:
+                    words.add(word)
+                run = 0
+    return words
+
+
+def protect(html: str, words: Iterable[str]) -> str:
+    """The HTML with every occurrence of ``words`` in its text set as a word never hyphenated (base.css .word)."""
+    words = sorted(set(words), key=len, reverse=True)
+    if not words:
+        return html
+    pattern = re.compile(r"(?<![\w’'-])(" + "|".join(map(re.escape, words)) + r")(?![\w’'-])")
+    head, marker, body = html.partition("<body")
+    return head + marker + _TEXT.sub(lambda m: ">" + pattern.sub(r'<span class="word">\1</span>', m.group(1)) + "<",
+                                     body)
