@@ -11,15 +11,11 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from conftest import shared_build
+from conftest import built_fixture
 from extract import pdf_lines, paragraphs
 
 HYPHENATED = ("\u2010", "-")  # the hyphen WeasyPrint adds, and a compound's own at a line end
 FIXTURES = ["reference", "full", "unicode"]
-
-
-def outputs(built: Path, fixture: str) -> Path:
-    return built if fixture == "reference" else shared_build(fixture)
 
 
 def screen_pdfs(folder: Path) -> list[Path]:
@@ -29,8 +25,8 @@ def screen_pdfs(folder: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module", params=FIXTURES)
-def documents(request, built):
-    return [(pdf, pdf_lines(pdf)) for pdf in screen_pdfs(outputs(built, request.param))]
+def documents(request):
+    return [(pdf, pdf_lines(pdf)) for pdf in screen_pdfs(built_fixture(request.param))]
 
 
 def test_never_more_than_two_hyphenated_lines_in_a_row(documents):
@@ -111,9 +107,9 @@ def test_no_loose_word_spacing_in_justified_text(documents):
 
 
 @pytest.mark.parametrize("fixture", ["reference", "full"])
-def test_the_press_dossier_reads_at_55_to_75_characters_a_line(built, fixture):
+def test_the_press_dossier_reads_at_55_to_75_characters_a_line(fixture):
     year = "2026"
-    lines = pdf_lines(outputs(built, fixture) / year / "dossier-fr.pdf")
+    lines = pdf_lines(built_fixture(fixture) / year / "dossier-fr.pdf")
     measured = []
     for group in paragraphs(lines):
         if group[0].page == 1 or len(group) < 2:
