@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from .text import glued_into_span
+
 #: the hyphen WeasyPrint prints where it breaks a word (hyphenate-character)
 HYPHEN = "\u2010"
 #: longest run of hyphenated lines allowed
@@ -63,5 +65,5 @@ def protect(html: str, words: Iterable[str]) -> str:
         return html
     pattern = re.compile(r"(?<![\w’'-])(" + "|".join(map(re.escape, words)) + r")(?![\w’'-])")
     head, marker, body = html.partition("<body")
-    return head + marker + _TEXT.sub(lambda m: ">" + pattern.sub(r'<span class="word">\1</span>', m.group(1)) + "<",
-                                     body)
+    return head + marker + glued_into_span(
+        _TEXT.sub(lambda m: ">" + pattern.sub(r'<span class="word">\1</span>', m.group(1)) + "<", body))

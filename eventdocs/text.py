@@ -211,6 +211,17 @@ def _after_ordinal(text: str, previous) -> str:
     return text
 
 
+_GLUED_TO_SPAN = re.compile(r'((?:[^\s<>]+[\u00a0\u202f])+)<span class="(word|url)">')
+
+
+def glued_into_span(html_text: str) -> str:
+    """What a no-break space glues to a protected word goes inside its span: « 150 <span>collectivités</span> »
+    becomes « <span>150 collectivités</span> ». WeasyPrint 70 cannot break the line before a no-break space
+    followed by an unbreakable span, and leaves its first words alone on their lines.
+    """
+    return _GLUED_TO_SPAN.sub(r'<span class="\2">\1', html_text)
+
+
 def _html_words(text: str, after_ordinal: bool = False) -> str:
     """Escaped HTML where proper names, compounds and web addresses are never hyphenated or split.
 
@@ -228,7 +239,7 @@ def _html_words(text: str, after_ordinal: bool = False) -> str:
         first = False
         out.append(f'<span class="{kind}">{html.escape(token, quote=False)}</span>' if kind
                    else html.escape(token, quote=False))
-    return "".join(out)
+    return glued_into_span("".join(out))
 
 
 def _runs_html(runs) -> str:

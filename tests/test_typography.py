@@ -29,6 +29,22 @@ def documents(request):
     return [(pdf, pdf_lines(pdf)) for pdf in screen_pdfs(built_fixture(request.param))]
 
 
+def test_no_words_left_alone_on_their_lines_in_a_paragraph(documents):
+    # WeasyPrint 70 left « Plus » alone on its line before « de 500 personnes… » when a no-break space
+    # came before a word set apart from hyphenation (text.glued_into_span): a short line that the
+    # paragraph goes on after, in lower case
+    for pdf, lines in documents:
+        for group in paragraphs(lines):
+            width = max(line.right for line in group) - min(line.left for line in group)
+            if width < 80:
+                continue
+            right = max(line.right for line in group)
+            alone = [line.text for line, after in zip(group, group[1:])
+                     if line.right - line.left < 0.3 * width and not line.text.endswith((".", ";", ":", ","))
+                     and after.text[:1].islower() and after.right > right - 1]
+            assert not alone, f"{pdf.name}: {alone}"
+
+
 def test_never_more_than_two_hyphenated_lines_in_a_row(documents):
     for pdf, lines in documents:
         for group in paragraphs(lines):
