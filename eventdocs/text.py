@@ -333,24 +333,17 @@ class Text:
         return len(self.blocks) == 1 and self.blocks[0].kind == "paragraph"
 
     def __str__(self) -> str:
-        if self.is_simple:
-            return _runs_plain(self.runs)
-        lines = []
-        for block in self.blocks:
-            for n, item in enumerate(block.items, start=1):
-                prefix = {"bullets": "• ", "numbers": f"{n}. "}.get(block.kind, "")
-                lines.append(prefix + _runs_plain(item))
-        return "\n".join(lines)
+        return "\n".join(self._lines(_runs_plain, " "))
 
     def __html__(self) -> str:
+        return "<br>".join(self._lines(_runs_html, NBSP))
+
+    def _lines(self, render, space: str) -> list[str]:
+        """Each paragraph and list item on a line of its own, items after their bullet or number."""
         if self.is_simple:
-            return _runs_html(self.runs)
-        lines = []
-        for block in self.blocks:
-            for n, item in enumerate(block.items, start=1):
-                prefix = {"bullets": "•\u00a0", "numbers": f"{n}.\u00a0"}.get(block.kind, "")
-                lines.append(prefix + _runs_html(item))
-        return "<br>".join(lines)
+            return [render(self.runs)]
+        return [{"bullets": "•" + space, "numbers": f"{n}.{space}"}.get(block.kind, "") + render(item)
+                for block in self.blocks for n, item in enumerate(block.items, start=1)]
 
     def html_paragraphs(self, css_class: str = "") -> str:
         """The text as HTML blocks: ``<p>`` for each paragraph, ``<ul>``/``<ol>`` for lists."""

@@ -109,12 +109,11 @@ def reference_project() -> Path:
 
 @pytest.fixture
 def run(capsys):
-    """Run the command line in-process: returns (exit code, stdout, stderr)."""
+    """Run the command line in-process, on a fixture project: returns (exit code, stdout, stderr)."""
 
     def _run(*args, project: Path | None = None):
-        argv = [str(a) for a in args]
-        if project is not None:
-            argv = ["--project", str(project)] + argv
+        """``project``: the reference fixture (shared, read-only: write to --output) unless given."""
+        argv = ["--project", str(project or shared_project())] + [str(a) for a in args]
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse
@@ -136,6 +135,23 @@ def tree_snapshot(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def previous_output(project):
+    """An output folder holding an earlier, good build (which a failed build must not touch)."""
+    out = project / "output"
+    (out / "2026").mkdir(parents=True)
+    (out / "2026" / "letter-fr.pdf").write_bytes(b"%PDF earlier build")
+    return out
+
+
+def failed_cleanly(code, err, out: Path, before: dict[str, bytes]) -> None:
+    """A run that failed as promised: exit 1, no traceback, « nothing was written », ``out`` as it was."""
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "nothing was written" in err
+    assert tree_snapshot(out) == before
 
 
 def edit(path: Path, old: str, new: str) -> None:
