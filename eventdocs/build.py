@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
 from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
 from .documents import DocumentType, Output, registry
@@ -44,6 +44,7 @@ class BuildResult:
     copies: list[tuple[Path, Path]] = field(default_factory=list)  # (document, copy of its hand edit) with --force
     warnings: list[str] = field(default_factory=list)
     recovered: str | None = None  # what was repaired of an interrupted run
+    editions: dict[int, "LoadedEdition"] = field(default_factory=dict)  # the editions built, as loaded
 
 
 def load_edition(project: Project, year: int) -> LoadedEdition:
@@ -113,10 +114,15 @@ def plan(
 
 
 class Renderer:
-    """Renders one Output to its files, with renderers shared across outputs."""
+    """Renders one Output to its files, with renderers shared across outputs.
 
-    def __init__(self, project: Project):
+    ``formats`` restricts the files made to some formats (FORMAT_FILES): the live preview
+    makes the on-screen PDFs first, the Word and printer's files after.
+    """
+
+    def __init__(self, project: Project, formats: Collection[str] | None = None):
         self.project = project
+        self.formats = frozenset(formats) if formats is not None else None
         self.images = ImageStore(project.root)
         self.word = DocxRenderer(project, self.images)
         self._html: HtmlRenderer | None = None
@@ -131,6 +137,11 @@ class Renderer:
     def context(self, output: Output, **extra) -> dict:
         return output.document.context(output.edition, output.lang, previous=output.previous, **extra)
 
+    def formats_of(self, output: Output) -> tuple[str, ...]:
+        """The formats of ``output`` this renderer makes."""
+        formats = output.document.formats_for(output.lang)
+        return formats if self.formats is None else tuple(f for f in formats if f in self.formats)
+
     def render(self, output: Output, sources: SourceMap, layout: bool = True, context: dict | None = None,
                **extra) -> list[RenderedFile]:
         """The DOCX and PDF of one output; ``layout=False`` stops before WeasyPrint (for check)."""
@@ -138,7 +149,7 @@ class Renderer:
         ctx = context if context is not None else self.context(output, **extra)
         files = []
         folder = Path(str(edition.year))
-        formats = doc.formats_for(output.lang)
+        formats = self.formats_of(output)
         if "docx" in formats:
             data = self.word.docx(doc.docx_template, ctx, self.properties(doc, edition, output.lang), sources)
             files.append(RenderedFile(folder / output.file_name("docx"), data))
@@ -160,7 +171,7 @@ class Renderer:
         colours (finish "print"), the others as on screen.
         """
         doc, html = output.document, self.html
-        langs, formats = doc.booklet_languages(output.lang), doc.formats_for(output.lang)
+        langs, formats = doc.booklet_languages(output.lang), self.formats_of(output)
 
         sources_of: dict[str, str] = {}  # the HTML last laid out, by finish: the PDF's /ID is made from it
         protected: set[str] = set()  # words never hyphenated, so that no three hyphenated lines follow
@@ -234,13 +245,18 @@ def render_all(
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
     output_dir: Path | None = None,
     manifests: dict[int, dict] | None = None,
+    formats: Collection[str] | None = None,
+    renderer: Renderer | None = None,
 ) -> list[Rendered]:
     """Render every output in memory, gathering the problems of all of them.
 
     With ``output_dir`` and its ``manifests``, an output whose fingerprint matches
     the manifest of an earlier build there (and whose files are intact) is reused, not rendered.
+    ``formats``: make only the files of these formats (all of them by default). ``renderer``: one kept
+    from an earlier call (its templates compiled, its fonts loaded), as the live preview does while only
+    the edition files change.
     """
-    renderer = Renderer(project)
+    renderer = renderer or Renderer(project, formats)
     base_inputs = inputs_hash(project)
     manifests = manifests or {}
     results, problems = [], []
@@ -296,8 +312,8 @@ def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | 
         path = folder / f["path"]
         if not path.exists() or path.stat().st_size != f["size"] or archive.sha256(path.read_bytes()) != f["sha256"]:
             return None
-    if not files:
-        return None
+    if not files or not set(renderer.formats_of(output)) <= {f.get("format") for f in files}:
+        return None  # an earlier build made fewer formats (the live preview's first pass)
     reads = archive.Reads.from_json(entry.get("reads", {}))
     try:
         current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads)
@@ -393,8 +409,13 @@ def build(
     incremental: bool = True,
     force: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    formats: Collection[str] | None = None,
+    renderer: Renderer | None = None,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked.
+
+    ``formats`` makes only some of each document's files (the live preview's on-screen
+    PDFs first); by default every format is made. ``renderer``: see render_all.
 
     The output folder is locked from before reading its manifests until every
     file is in place; its files change all at once (write.Transaction), or not
@@ -405,12 +426,13 @@ def build(
         raise OutputError(Problem(f"cannot write to {output_dir}: it is a file, not a folder; choose another --output"))
     editions = load_editions(project, years)
     outputs, skipped = plan(editions, only, langs)
-    result = BuildResult(skipped=skipped)
+    result = BuildResult(skipped=skipped, editions=editions)
     with OutputFolder(output_dir, on_wait=on_wait) as folder:
         result.recovered = folder.recovered
         manifests = earlier_manifests(output_dir, editions, force, result.warnings) if incremental else {}
         rendered = render_all(project, editions, outputs, progress=progress,
-                              output_dir=output_dir if incremental else None, manifests=manifests)
+                              output_dir=output_dir if incremental else None, manifests=manifests,
+                              formats=formats, renderer=renderer)
         protected = protect_hand_edits(output_dir, [f for r in rendered for f in r.files], manifests, force)
         transaction = Transaction(folder)
         stage_files(transaction, project, output_dir, editions, rendered, protected, manifests)
