@@ -63,6 +63,7 @@ class Snapshot:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # document id, reason
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0  # the last first pass took
+    passes: int = 0  # first passes finished, well or not
 
 
 class Preview:
@@ -143,11 +144,12 @@ class Preview:
                 result = build(self.project, [self.year], self.screen_dir, renderer=self._renderer)
         except PipelineError as exc:
             self._publish(building=False, problems=[str(p) for p in exc.problems],
-                          seconds=time.monotonic() - started)
+                          seconds=time.monotonic() - started, passes=self._snapshot.passes + 1)
             return
         self._publish(building=False, ready=True, problems=[], loaded=result.editions.get(self.year),
                       screen=self._manifest(self.screen_dir), skipped=[(d, r) for _, d, r in result.skipped],
-                      warnings=list(result.warnings), seconds=time.monotonic() - started)
+                      warnings=list(result.warnings), seconds=time.monotonic() - started,
+                      passes=self._snapshot.passes + 1)
         self._second_pass()
 
     def _second_pass(self) -> None:

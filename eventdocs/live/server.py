@@ -139,7 +139,7 @@ class Server:
         snapshot = self.preview.snapshot
         return JSONResponse({**self._versions(), "building": snapshot.building, "ready": snapshot.ready,
                              "problems": snapshot.problems, "print_building": snapshot.print_building,
-                             "seconds": round(snapshot.seconds, 3)})
+                             "seconds": round(snapshot.seconds, 3), "passes": snapshot.passes})
 
     # --- the page ---------------------------------------------------------------------------------
 
