@@ -411,11 +411,13 @@ def build(
     on_wait: Callable[[str], None] | None = None,
     formats: Collection[str] | None = None,
     renderer: Renderer | None = None,
+    archive_page: bool = True,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked.
 
     ``formats`` makes only some of each document's files (the live preview's on-screen
-    PDFs first); by default every format is made. ``renderer``: see render_all.
+    PDFs first); by default every format is made. ``renderer``: see render_all. ``archive_page=False``
+    leaves out the archive's index page and thumbnails (the live preview draws its own).
 
     The output folder is locked from before reading its manifests until every
     file is in place; its files change all at once (write.Transaction), or not
@@ -435,7 +437,7 @@ def build(
                               formats=formats, renderer=renderer)
         protected = protect_hand_edits(output_dir, [f for r in rendered for f in r.files], manifests, force)
         transaction = Transaction(folder)
-        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests)
+        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests, archive_page)
         committed = transaction.commit()
     copies = {copy.resolve() for _, copy, _ in protected.copies}
     result.kept = protected.kept
@@ -464,9 +466,10 @@ def earlier_manifests(output_dir: Path, editions: dict[int, LoadedEdition], forc
 
 
 def stage_files(transaction: Transaction, project: Project, output_dir: Path, editions: dict[int, LoadedEdition],
-                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict]) -> None:
+                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict],
+                archive_page: bool = True) -> None:
     """Every file of the build into the transaction: documents, copies of hand edits, then for each edition its
-    thumbnails and manifest, and last the archive's index page."""
+    thumbnails and manifest, and last the archive's index page (``archive_page``: the thumbnails and the page)."""
     for f in protected.files:
         transaction.write(f.relative, f.data)
     for _, copy, data in protected.copies:
@@ -478,11 +481,12 @@ def stage_files(transaction: Transaction, project: Project, output_dir: Path, ed
         manifests[year] = manifest
         fresh = {f.relative.name: f.data for r in mine for f in r.files
                  if f.relative.suffix == ".pdf" and f.relative not in kept}
-        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh):
+        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh) if archive_page else ():
             transaction.write(thumbnail.relative, thumbnail.data)
         transaction.write(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest))
-    page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
-    transaction.write(page.relative, page.data)
+    if archive_page:
+        page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
+        transaction.write(page.relative, page.data)
 
 
 @dataclass

@@ -4,8 +4,8 @@ Two passes, each the ordinary incremental build (build.py: a document whose
 fingerprint did not change is not rendered again):
 
 1. the on-screen PDFs, in this process, with a renderer kept warm while only the
-   edition files change (templates compiled, fonts loaded): one changed text is
-   back on the page in well under a second;
+   edition files change (templates compiled, fonts loaded), the French ones first:
+   one changed text is back on the page within about a second;
 2. every file (Word, printer's PDF/X, A4 booklet), in a separate process (jobs.py),
    stopped and started again when the sources change before it is done.
 
@@ -31,6 +31,9 @@ from . import jobs
 
 #: the first pass makes only these formats (documents.FORMAT_FILES)
 PREVIEW_FORMATS = ("pdf",)
+#: and the French documents first (the officer writes in French; a French text often changes an English
+#: document's fingerprint too, and its PDF, the same again, need not delay the French one), then the others
+FIRST_LANGUAGES = (["fr"], None)
 #: the folders watched, inside the project: the edition files, the layout, the fonts, the images
 WATCHED = ("editions", "templates", "fonts", "images")
 #: files editors and Office write beside the one being edited, and files the pipeline writes there
@@ -139,17 +142,20 @@ class Preview:
         self._publish(building=True)
         started = time.monotonic()
         self._renderer = self._renderer or Renderer(self.project, PREVIEW_FORMATS)
-        try:
-            with self.lock:
-                result = build(self.project, [self.year], self.screen_dir, renderer=self._renderer)
-        except PipelineError as exc:
-            self._publish(building=False, problems=[str(p) for p in exc.problems],
-                          seconds=time.monotonic() - started, passes=self._snapshot.passes + 1)
-            return
-        self._publish(building=False, ready=True, problems=[], loaded=result.editions.get(self.year),
-                      screen=self._manifest(self.screen_dir), skipped=[(d, r) for _, d, r in result.skipped],
-                      warnings=list(result.warnings), seconds=time.monotonic() - started,
-                      passes=self._snapshot.passes + 1)
+        for langs in FIRST_LANGUAGES:
+            try:
+                with self.lock:
+                    result = build(self.project, [self.year], self.screen_dir, langs=langs, renderer=self._renderer,
+                                   archive_page=False)
+            except PipelineError as exc:
+                self._publish(building=False, problems=[str(p) for p in exc.problems],
+                              seconds=time.monotonic() - started, passes=self._snapshot.passes + 1)
+                return
+            last = langs is None
+            self._publish(building=not last, ready=True, problems=[], loaded=result.editions.get(self.year),
+                          screen=self._manifest(self.screen_dir), seconds=time.monotonic() - started,
+                          **({"skipped": [(d, r) for _, d, r in result.skipped], "warnings": list(result.warnings),
+                              "passes": self._snapshot.passes + 1} if last else {}))
         self._second_pass()
 
     def _second_pass(self) -> None:
