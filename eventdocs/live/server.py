@@ -168,7 +168,10 @@ class Server:
     def _preview_context(self) -> dict:
         snapshot = self.preview.snapshot
         edition = localize(snapshot.loaded.edition, "fr") if snapshot.loaded else None
-        return {"snapshot": snapshot, "edition": edition, "year": self.year,
+        types = registry()
+        skipped = [(types[doc_id].title(snapshot.loaded.edition, "fr") if snapshot.loaded and doc_id in types
+                    else doc_id, reason) for doc_id, reason in snapshot.skipped]
+        return {"snapshot": snapshot, "edition": edition, "year": self.year, "skipped": skipped,
                 "documents": _documents(snapshot), "archive": (self.output_dir / "index.html").is_file()}
 
     def _jobs_context(self) -> dict:
