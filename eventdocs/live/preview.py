@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -133,7 +134,14 @@ class Preview:
                 return
             if any(not _is_edition_file(path, self.project) for path in changes):
                 self._renderer = None  # a template, a font or an image changed: start from fresh caches
-            self._first_pass()
+            try:
+                self._first_pass()
+            except Exception:  # noqa: BLE001 - a bug: its traceback to the terminal, a sentence to the page
+                traceback.print_exc()
+                self._renderer = None
+                self._publish(building=False, passes=self._snapshot.passes + 1, problems=[
+                    "unexpected error while making the previews (the traceback is in the terminal where serve "
+                    "runs); save the file again to retry"])
 
     def _first_pass(self) -> None:
         if self._print_job:

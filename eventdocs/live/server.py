@@ -201,13 +201,14 @@ class Server:
         if entry is None or not 1 <= number <= (entry.get("pages") or 0):
             return PlainTextResponse("not found", status_code=404)
         key = (entry["sha256"], number)
-        if key not in self._thumbnails:
-            path = self.preview.screen_dir / str(self.year) / entry["path"]
-            with self.preview.lock:
-                self._thumbnails[key] = _draw_page(path, number)
-            while len(self._thumbnails) > 600:
-                self._thumbnails.popitem(last=False)
-        return Response(self._thumbnails[key], media_type="image/png",
+        with self.preview.lock:  # pdfium draws one page at a time; the cache is shared by the server's threads
+            image = self._thumbnails.get(key)
+            if image is None:
+                image = self._thumbnails[key] = _draw_page(self.preview.screen_dir / str(self.year) / entry["path"],
+                                                           number)
+                while len(self._thumbnails) > 600:
+                    self._thumbnails.popitem(last=False)
+        return Response(image, media_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400, immutable"})
 
     # --- build ------------------------------------------------------------------------------------
@@ -269,11 +270,15 @@ class Server:
             return PlainTextResponse("not found", status_code=404)
         folder = Path(result["folder"])
         names = [name for letter in result["letters"] for name in letter["files"]] + [result["report"]]
-        target = Path(tempfile.mkstemp(dir=self.uploads, suffix=".zip")[1])
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:  # PDF and DOCX are compressed already
-            for name in names:
-                if name and (folder / name).is_file():
-                    archive.write(folder / name, name)
+        target = self.uploads / f"letters-{id(self.merge_job)}.zip"  # one per merge, made at the first download
+        with self._jobs_lock:
+            if not target.exists():
+                part = target.with_suffix(".part")
+                with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as archive:  # PDF and DOCX: compressed already
+                    for name in names:
+                        if name and (folder / name).is_file():
+                            archive.write(folder / name, name)
+                part.rename(target)
         return FileResponse(target, filename=f"lettres-{self.year}.zip", media_type="application/zip")
 
     # --- life -------------------------------------------------------------------------------------
@@ -312,8 +317,10 @@ class Guard:
         return {f"{HOST}:{self.server.port}".encode(), f"localhost:{self.server.port}".encode()}
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             return await self.app(scope, receive, send)
+        if scope["type"] != "http":  # no WebSocket here
+            return await send({"type": "websocket.close", "code": 1008})
         headers = dict(scope["headers"])
         token = self.server.token
         cookie_name = f"{self.COOKIE}-{self.server.port}"
