@@ -17,6 +17,8 @@ problem keeps the last good previews and is shown above them until it is fixed.
 from __future__ import annotations
 
 import fnmatch
+import io
+from collections import OrderedDict
 import threading
 import time
 import traceback
@@ -40,6 +42,13 @@ WATCHED = ("editions", "templates", "fonts", "images")
 #: files editors and Office write beside the one being edited, and files the pipeline writes there
 IGNORED = ("~$*", ".~lock*", ".#*", "*.swp", "*.swo", "*.swx", "*~", "*.tmp", "*.part", "*.crdownload",
            "4913", ".goutputstream-*", "*.sent.jsonl", ".DS_Store", "Thumbs.db")
+#: pages drawn as soon as a PDF is made (the page shows them at once; the others when scrolled to)
+EAGER_PAGES = 4
+#: width of a page drawn for the page, in pixels (shown at half of it: sharp on high-density screens)
+PAGE_IMAGE_WIDTH = 264
+MAX_IMAGES = 600
+#: seconds left to the page to show the French previews before the other languages are made
+PAGE_MOMENT = 0.25
 #: watchfiles' grouping of changes: yield 50 ms after the last one, 150 ms after the first at most
 DEBOUNCE_MS, STEP_MS = 150, 50
 
@@ -67,6 +76,7 @@ class Snapshot:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # document id, reason
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0  # the last first pass took
+    first_seconds: float = 0.0  # the last first pass took to show its first previews (the French documents)
     passes: int = 0  # first passes finished, well or not
 
 
@@ -84,6 +94,7 @@ class Preview:
         self._print_job: jobs.Job | None = None
         self._stop = threading.Event()
         self._snapshot = Snapshot(0, True, False, [], [], False, None, None, None)
+        self._images: OrderedDict[tuple, bytes] = OrderedDict()
         self._threads = [threading.Thread(target=self._watch, daemon=True, name="eventdocs-watch"),
                          threading.Thread(target=self._rebuild, daemon=True, name="eventdocs-preview")]
 
@@ -160,10 +171,15 @@ class Preview:
                               seconds=time.monotonic() - started, passes=self._snapshot.passes + 1)
                 return
             last = langs is None
+            screen = self._manifest(self.screen_dir)
+            self._draw_first_pages(screen)
             self._publish(building=not last, ready=True, problems=[], loaded=result.editions.get(self.year),
-                          screen=self._manifest(self.screen_dir), seconds=time.monotonic() - started,
+                          screen=screen, seconds=time.monotonic() - started,
+                          **({"first_seconds": time.monotonic() - started} if langs == FIRST_LANGUAGES[0] else {}),
                           **({"skipped": [(d, r) for _, d, r in result.skipped], "warnings": list(result.warnings),
                               "passes": self._snapshot.passes + 1} if last else {}))
+            if not last:
+                self._stop.wait(PAGE_MOMENT)  # the CPU to the page while it fetches the new previews
         self._second_pass()
 
     def _second_pass(self) -> None:
@@ -185,6 +201,27 @@ class Preview:
             self._publish(print_building=False, print_problems=[], full=self._manifest(self.full_dir))
         elif job.state.status == jobs.FAILED:
             self._publish(print_building=False, print_problems=job.state.problems)
+
+    # --- pages drawn small, for the page ---------------------------------------------------------
+
+    def page_image(self, entry: dict, number: int) -> bytes:
+        """Page ``number`` of the preview PDF ``entry`` (of the manifest), drawn small (cached by its SHA-256)."""
+        key = (entry["sha256"], number)
+        image = self._images.get(key)  # drawn already: no need to wait for a build that holds pdfium
+        if image is None:
+            with self.lock:
+                image = self._images.get(key) or _draw_page(self.screen_dir / str(self.year) / entry["path"], number)
+                self._images[key] = image
+                while len(self._images) > MAX_IMAGES:
+                    self._images.popitem(last=False)
+        return image
+
+    def _draw_first_pages(self, manifest: dict | None) -> None:
+        """Draw the first pages of every new PDF before the page asks for them (while pdfium is free)."""
+        for entry in (manifest or {}).get("files", []):
+            if entry.get("format") == "pdf":
+                for number in range(1, min(entry.get("pages") or 0, EAGER_PAGES) + 1):
+                    self.page_image(entry, number)
 
     def _manifest(self, folder: Path) -> dict | None:
         try:
@@ -219,3 +256,17 @@ def up_to_date(stem: str, snapshot: Snapshot) -> bool:
         return False
     screen = snapshot.screen.get("documents", {}).get(stem, {}).get("fingerprint")
     return screen is not None and snapshot.full.get("documents", {}).get(stem, {}).get("fingerprint") == screen
+
+
+def _draw_page(path: Path, number: int) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(path)
+    try:
+        page = document[number - 1]
+        image = page.render(scale=PAGE_IMAGE_WIDTH / page.get_width()).to_pil()
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
+    finally:
+        document.close()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import io
 import json
 import secrets
 import socket
@@ -27,7 +26,6 @@ import tempfile
 import threading
 import webbrowser
 import zipfile
-from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
@@ -44,7 +42,7 @@ from ..errors import UsageError
 from ..localize import localize
 from ..render import FILTERS, Project
 from . import jobs
-from .preview import Preview, Snapshot, up_to_date
+from .preview import EAGER_PAGES, PAGE_IMAGE_WIDTH, Preview, Snapshot, up_to_date
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8026
@@ -52,8 +50,6 @@ DEFAULT_PORT = 8026
 MAX_UPLOAD = 20 * 1024 * 1024
 SPREADSHEETS = (".csv", ".xlsx")
 TOKEN_HEADER = "x-eventdocs-token"
-#: width of a page's thumbnail on the page, in pixels (drawn twice as wide for sharp screens)
-THUMBNAIL_WIDTH = 132
 LANGUAGE_ORDER = {"fr": 0, "en": 1, "bilingual": 2}
 ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
         b'fill="#1d3461"/><rect x="4" y="4" width="8" height="8" fill="#b5252f"/></svg>')
@@ -73,7 +69,6 @@ class Server:
         self.uploads = Path(tempfile.mkdtemp(prefix="eventdocs-serve-"))
         self.jobs_version = 0
         self._jobs_lock = threading.Lock()
-        self._thumbnails: OrderedDict[tuple, bytes] = OrderedDict()
         self._news = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.pages = _page_templates()
@@ -139,7 +134,8 @@ class Server:
         snapshot = self.preview.snapshot
         return JSONResponse({**self._versions(), "building": snapshot.building, "ready": snapshot.ready,
                              "problems": snapshot.problems, "print_building": snapshot.print_building,
-                             "seconds": round(snapshot.seconds, 3), "passes": snapshot.passes})
+                             "seconds": round(snapshot.seconds, 3), "passes": snapshot.passes,
+                             "first_seconds": round(snapshot.first_seconds, 3)})
 
     # --- the page ---------------------------------------------------------------------------------
 
@@ -200,15 +196,7 @@ class Server:
                       if f["path"] == f"{stem}.pdf"), None)
         if entry is None or not 1 <= number <= (entry.get("pages") or 0):
             return PlainTextResponse("not found", status_code=404)
-        key = (entry["sha256"], number)
-        with self.preview.lock:  # pdfium draws one page at a time; the cache is shared by the server's threads
-            image = self._thumbnails.get(key)
-            if image is None:
-                image = self._thumbnails[key] = _draw_page(self.preview.screen_dir / str(self.year) / entry["path"],
-                                                           number)
-                while len(self._thumbnails) > 600:
-                    self._thumbnails.popitem(last=False)
-        return Response(image, media_type="image/png",
+        return Response(self.preview.page_image(entry, number), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400, immutable"})
 
     # --- build ------------------------------------------------------------------------------------
@@ -405,20 +393,6 @@ def _documents(snapshot: Snapshot) -> list[dict]:
     return sorted(documents.values(), key=lambda d: order.index(d["id"]) if d["id"] in order else len(order))
 
 
-def _draw_page(path: Path, number: int) -> bytes:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(path)
-    try:
-        page = document[number - 1]
-        image = page.render(scale=2 * THUMBNAIL_WIDTH / page.get_width()).to_pil()
-        out = io.BytesIO()
-        image.save(out, "PNG")
-        return out.getvalue()
-    finally:
-        document.close()
-
-
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} Ko" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
 
@@ -429,6 +403,8 @@ def _page_templates() -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.filters["size"] = _size
     env.globals["lang"] = "fr"  # the date filters' language
+    env.globals["eager_pages"] = EAGER_PAGES  # drawn with the PDF: the browser loads them at once
+    env.globals["page_width"] = PAGE_IMAGE_WIDTH // 2  # CSS pixels: sharp on high-density screens
     return env
 
 
