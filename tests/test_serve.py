@@ -70,7 +70,7 @@ def served(tmp_path_factory):
         assert match, f"no address printed: {first!r}"
         server = Served(project, process, match.group(0))
         deadline = time.monotonic() + 180
-        while b'"ready":true' not in server.get("/live/state")[1].replace(b" ", b""):
+        while not (lambda state: state["passes"] and not state["building"])(server.state()):
             assert time.monotonic() < deadline and process.poll() is None, "the first previews never came"
             time.sleep(0.2)
         yield server
@@ -186,7 +186,7 @@ def test_a_problem_shows_with_its_line_above_the_last_good_previews_until_fixed(
     assert page.is_visible("[data-stem='letter-fr'] img")
     edit(edition, "start: 25:00", "start: 9:30")
     page.wait_for_selector("#problems", state="detached", timeout=PATIENCE_MS)
-    assert page.inner_text(".status-line").startswith("À jour")
+    assert page.wait_for_selector(".status-line .pill.good", timeout=PATIENCE_MS).inner_text() == "À jour"
 
 
 def test_a_mail_merge_from_the_page_reports_every_row_and_gives_the_letters(page, served, tmp_path):
