@@ -257,3 +257,21 @@ def test_editors_lock_and_temporary_files_rebuild_nothing(name, source):
     from eventdocs.live.preview import is_source
 
     assert is_source(f"/project/editions/{name}") is source
+
+
+def test_serve_refuses_an_edition_that_does_not_exist_and_a_port_taken(run, make_project):
+    import socket
+
+    project = make_project("minimal")
+    code, out, err = run("serve", "2099", "--no-browser", project=project)
+    assert code == 1 and "no edition file editions/2099.yaml (the editions are: 2030)" in err
+    assert "Traceback" not in err
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        code, out, err = run("serve", "2030", "--no-browser", "--port", taken.getsockname()[1], project=project)
+    finally:
+        taken.close()
+    assert code == 1 and "choose another --port" in err and "Traceback" not in err
+    assert not (project / "preview").exists()
