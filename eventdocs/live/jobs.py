@@ -44,17 +44,20 @@ class JobState:
 
 
 class Job:
-    """A function of this module running in a spawned process; ``on_change()`` is called at each news."""
+    """A function of this module to run in a spawned process (``start()``); ``on_change(job)`` at each news."""
 
-    def __init__(self, kind: str, target: Callable, kwargs: dict, on_change: Callable[[], None] = lambda: None):
+    def __init__(self, kind: str, target: Callable, kwargs: dict, on_change: Callable[["Job"], None] = lambda job: None):
         self.state = JobState(kind)
-        self._on_change = on_change
+        self._on_change = lambda: on_change(self)
         self._queue = _spawn.Queue()
         self._process = _spawn.Process(target=_child, args=(target, kwargs, self._queue), daemon=True,
                                        name=f"eventdocs-{kind}")
-        self._process.start()
         self._reader = threading.Thread(target=self._read, daemon=True, name=f"eventdocs-{kind}-reader")
+
+    def start(self) -> "Job":
+        self._process.start()
         self._reader.start()
+        return self
 
     @property
     def running(self) -> bool:

@@ -95,6 +95,7 @@ class Preview:
         self._stop = threading.Event()
         self._snapshot = Snapshot(0, True, False, [], [], False, None, None, None)
         self._images: OrderedDict[tuple, bytes] = OrderedDict()
+        self._publishing = threading.Lock()
         self._threads = [threading.Thread(target=self._watch, daemon=True, name="eventdocs-watch"),
                          threading.Thread(target=self._rebuild, daemon=True, name="eventdocs-preview")]
 
@@ -188,11 +189,11 @@ class Preview:
         if full and _same_documents(full, self._snapshot.screen):
             self._publish(print_building=False, print_problems=[], full=full)
             return
-        job = jobs.Job("preview", jobs.build_job, {"root": str(self.project.root), "year": self.year,
-                                                   "output": str(self.full_dir), "force": True},
-                       on_change=lambda: self._second_pass_news(job))
-        self._print_job = job
+        self._print_job = jobs.Job("preview", jobs.build_job, {"root": str(self.project.root), "year": self.year,
+                                                               "output": str(self.full_dir), "force": True},
+                                   on_change=self._second_pass_news)
         self._publish(print_building=True)
+        self._print_job.start()
 
     def _second_pass_news(self, job: jobs.Job) -> None:
         if job is not self._print_job or job.running:
@@ -230,9 +231,11 @@ class Preview:
             return None
 
     def _publish(self, **changes) -> None:
-        current = self._snapshot.__dict__ | changes
-        current["version"] = self._snapshot.version + 1
-        self._snapshot = Snapshot(**current)
+        """A new snapshot (the builder and the second pass's reader both publish: one at a time)."""
+        with self._publishing:
+            current = self._snapshot.__dict__ | changes
+            current["version"] = self._snapshot.version + 1
+            self._snapshot = Snapshot(**current)
         self.on_change()
 
 

@@ -103,9 +103,14 @@ class Server:
     def _changed(self) -> None:
         """Called from any thread: wake the pages' event streams."""
         if self._loop and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._news.set)
+            self._loop.call_soon_threadsafe(self._wake)
 
-    def _jobs_changed(self) -> None:
+    def _wake(self) -> None:
+        """A new event for the next news, then this one set: no stream misses a change, however many there are."""
+        news, self._news = self._news, asyncio.Event()
+        news.set()
+
+    def _jobs_changed(self, job: jobs.Job | None = None) -> None:
         with self._jobs_lock:
             self.jobs_version += 1
         self._changed()
@@ -118,13 +123,13 @@ class Server:
         async def stream():
             last = None
             while True:
+                news = self._news  # taken before reading the versions: a change after this sets it
                 versions = self._versions()
                 if versions != last:
                     last = versions
                     yield f"data: {json.dumps(versions)}\n\n"
-                self._news.clear()
                 try:
-                    await asyncio.wait_for(self._news.wait(), timeout=15)
+                    await asyncio.wait_for(news.wait(), timeout=15)
                 except asyncio.TimeoutError:
                     yield ": still here\n\n"
         return StreamingResponse(stream(), media_type="text/event-stream",
@@ -208,7 +213,7 @@ class Server:
                 return JSONResponse({"started": False}, status_code=409)
             self.build_job = jobs.Job("build", jobs.build_job, {
                 "root": str(self.project.root), "year": self.year, "output": str(self.output_dir)},
-                on_change=self._jobs_changed)
+                on_change=self._jobs_changed).start()
         self._jobs_changed()
         return JSONResponse({"started": True}, status_code=202)
 
@@ -236,7 +241,7 @@ class Server:
             self.merge_source = name
             self.merge_job = jobs.Job("merge", jobs.merge_job, {
                 "root": str(self.project.root), "year": self.year, "spreadsheet": str(target),
-                "output": str(self.output_dir)}, on_change=self._jobs_changed)
+                "output": str(self.output_dir)}, on_change=self._jobs_changed).start()
         self._jobs_changed()
         return JSONResponse({"started": True}, status_code=202)
 
