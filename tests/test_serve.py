@@ -8,6 +8,7 @@ each test puts back what it changed.
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import re
@@ -242,6 +243,22 @@ def test_requests_without_the_token_from_another_host_or_cross_site_are_refused(
     assert served.get("/build", method="POST")[0] == 403
     assert served.get("/merge", method="POST", headers={"X-Eventdocs-Token": served.token,
                                                         "Origin": "http://attacker.example"})[0] == 403
+    # uploads: a spreadsheet, of a bounded size
+    from eventdocs.live.server import MAX_UPLOAD
+
+    post = {"X-Eventdocs-Token": served.token, "X-File-Name": "invit%C3%A9s.csv"}
+    connection = http.client.HTTPConnection("127.0.0.1", int(served.port), timeout=30)
+    connection.putrequest("POST", "/merge")
+    for name, value in {**post, "Content-Length": str(MAX_UPLOAD + 1)}.items():
+        connection.putheader(name, value)
+    connection.endheaders()  # refused before the body is sent
+    assert connection.getresponse().status == 413
+    connection.close()
+    request = urllib.request.Request(served.base + "/merge", data=b"%PDF-1.7", method="POST",
+                                     headers={**post, "X-File-Name": "lettre.pdf"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 415
     # nothing outside the preview and output/ is served
     assert served.get("/output/../editions/2030.yaml")[0] == 404
     assert served.get("/preview/pdf/..%2Feditions%2F2030.yaml")[0] == 404

@@ -292,6 +292,11 @@ class _Folder(StaticFiles):
     def __init__(self, folder: Path):
         super().__init__(directory=folder, check_dir=False, follow_symlink=False)
 
+    async def __call__(self, scope, receive, send) -> None:
+        if not Path(self.directory).is_dir():  # no build yet: no output/
+            return await PlainTextResponse("not found", status_code=404)(scope, receive, send)
+        await super().__call__(scope, receive, send)
+
     async def get_response(self, path: str, scope) -> Response:
         if any(part.startswith(".") for part in Path(path).parts):
             return PlainTextResponse("not found", status_code=404)
