@@ -53,15 +53,28 @@ def load_edition(project: Project, year: int) -> LoadedEdition:
     return LoadedEdition(validate(raw), raw.sources)
 
 
-def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdition]:
-    """Load several editions, and each one's previous edition, reporting every problem at once."""
+def load_editions(project: Project, years: Iterable[int],
+                  memo: dict[int, tuple[str, LoadedEdition]] | None = None) -> dict[int, LoadedEdition]:
+    """Load several editions, and each one's previous edition, reporting every problem at once.
+
+    ``memo`` keeps the editions loaded by earlier calls, each with the digest of the files it was read
+    from: an edition whose files did not change is not read again (the live preview builds after
+    every save, and the previous edition, association.yaml and the labels rarely change). Images
+    are checked when an edition is read: a caller that keeps a memo empties it when they change.
+    """
     years = list(years)
     available = set(edition_years(project.editions))
     wanted = sorted(set(years) | {y - 1 for y in years if y - 1 in available})
     cache, problems = {}, []
     for year in wanted:
         try:
-            cache[year] = load_edition(project, year)
+            if memo is None:
+                cache[year] = load_edition(project, year)
+                continue
+            digest = _sources_digest(project, year)
+            if year not in memo or memo[year][0] != digest:
+                memo[year] = (digest, load_edition(project, year))
+            cache[year] = memo[year][1]
         except PipelineError as exc:
             # association.yaml's problems come once, not once per edition
             problems.extend(p for p in exc.problems if p not in problems)
@@ -72,6 +85,12 @@ def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdi
         loaded[year] = cache[year]
         loaded[year].previous = cache.get(year - 1)
     return loaded
+
+
+def _sources_digest(project: Project, year: int) -> str:
+    """The digest of the files an edition is read from (they are small: reading them costs nothing, parsing does)."""
+    files = (project.templates / LABELS_FILE, project.editions / "association.yaml", project.editions / f"{year}.yaml")
+    return archive.sha256(b"\0".join(path.read_bytes() if path.is_file() else b"(none)" for path in files))
 
 
 def resolve_years(project: Project, years: list[int], all_editions: bool) -> list[int]:
@@ -412,12 +431,14 @@ def build(
     formats: Collection[str] | None = None,
     renderer: Renderer | None = None,
     archive_page: bool = True,
+    memo: dict[int, tuple[str, LoadedEdition]] | None = None,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked.
 
     ``formats`` makes only some of each document's files (the live preview's on-screen
     PDFs first); by default every format is made. ``renderer``: see render_all. ``archive_page=False``
-    leaves out the archive's index page and thumbnails (the live preview draws its own).
+    leaves out the archive's index page and thumbnails (the live preview draws its own). ``memo``: see
+    load_editions.
 
     The output folder is locked from before reading its manifests until every
     file is in place; its files change all at once (write.Transaction), or not
@@ -426,7 +447,7 @@ def build(
     """
     if output_dir.exists() and not output_dir.is_dir():
         raise OutputError(Problem(f"cannot write to {output_dir}: it is a file, not a folder; choose another --output"))
-    editions = load_editions(project, years)
+    editions = load_editions(project, years, memo)
     outputs, skipped = plan(editions, only, langs)
     result = BuildResult(skipped=skipped, editions=editions)
     with OutputFolder(output_dir, on_wait=on_wait) as folder:

@@ -91,6 +91,7 @@ class Preview:
         self._state = threading.Condition()
         self._pending: set[str] = {"(start)"}
         self._renderer: Renderer | None = None
+        self._editions: dict = {}  # the editions as last read, not read again while their files are the same
         self._print_job: jobs.Job | None = None
         self._stop = threading.Event()
         self._snapshot = Snapshot(0, True, False, [], [], False, None, None, None)
@@ -146,6 +147,7 @@ class Preview:
                 return
             if any(not _is_edition_file(path, self.project) for path in changes):
                 self._renderer = None  # a template, a font or an image changed: start from fresh caches
+                self._editions.clear()
             try:
                 self._first_pass()
             except Exception:  # noqa: BLE001 - a bug: its traceback to the terminal, a sentence to the page
@@ -166,7 +168,7 @@ class Preview:
             try:
                 with self.lock:
                     result = build(self.project, [self.year], self.screen_dir, langs=langs, renderer=self._renderer,
-                                   archive_page=False)
+                                   archive_page=False, memo=self._editions)
             except PipelineError as exc:
                 self._publish(building=False, problems=[str(p) for p in exc.problems],
                               seconds=time.monotonic() - started, passes=self._snapshot.passes + 1)
