@@ -112,8 +112,8 @@ class Preview:
             self._state.notify_all()
         if self._print_job:
             self._print_job.stop()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        # a first pass under way is not waited for: the writer leaves preview/ whole even if it is cut short
+        self._threads[0].join(timeout=1)
 
     @property
     def snapshot(self) -> Snapshot:

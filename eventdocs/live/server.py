@@ -461,5 +461,6 @@ def serve(project: Project, year: int, port: int | None = None, open_browser: bo
     try:
         web.run(sockets=[sock])
     finally:
+        announce("Stopping the live preview…")
         server.stop()
         sock.close()
