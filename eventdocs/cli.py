@@ -115,7 +115,7 @@ examples:
 SERVE_HELP = """\
 Open a page in the browser that shows every document of the edition, in every language, and
 follows your edits: save editions/<year>.yaml (or association.yaml, a label, a template) and
-the documents on the page are made again within about a second. A problem in the file shows
+the documents on the page are made again within a second or two. A problem in the file shows
 on the page with its line, above the last good documents. The page's previews are written to
 preview/, never to output/: its button « Écrire les documents dans output/ » does what
 'build' does, and a mail merge can be started by dropping the spreadsheet on the page.
