@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
 from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
 from .documents import DocumentType, Output, registry
@@ -44,6 +44,7 @@ class BuildResult:
     copies: list[tuple[Path, Path]] = field(default_factory=list)  # (document, copy of its hand edit) with --force
     warnings: list[str] = field(default_factory=list)
     recovered: str | None = None  # what was repaired of an interrupted run
+    editions: dict[int, "LoadedEdition"] = field(default_factory=dict)  # the editions built, as loaded
 
 
 def load_edition(project: Project, year: int) -> LoadedEdition:
@@ -52,15 +53,28 @@ def load_edition(project: Project, year: int) -> LoadedEdition:
     return LoadedEdition(validate(raw), raw.sources)
 
 
-def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdition]:
-    """Load several editions, and each one's previous edition, reporting every problem at once."""
+def load_editions(project: Project, years: Iterable[int],
+                  memo: dict[int, tuple[str, LoadedEdition]] | None = None) -> dict[int, LoadedEdition]:
+    """Load several editions, and each one's previous edition, reporting every problem at once.
+
+    ``memo`` keeps the editions loaded by earlier calls, each with the digest of the files it was read
+    from: an edition whose files did not change is not read again (the live preview builds after
+    every save, and the previous edition, association.yaml and the labels rarely change). Images
+    are checked when an edition is read: a caller that keeps a memo empties it when they change.
+    """
     years = list(years)
     available = set(edition_years(project.editions))
     wanted = sorted(set(years) | {y - 1 for y in years if y - 1 in available})
     cache, problems = {}, []
     for year in wanted:
         try:
-            cache[year] = load_edition(project, year)
+            if memo is None:
+                cache[year] = load_edition(project, year)
+                continue
+            digest = _sources_digest(project, year)
+            if year not in memo or memo[year][0] != digest:
+                memo[year] = (digest, load_edition(project, year))
+            cache[year] = memo[year][1]
         except PipelineError as exc:
             # association.yaml's problems come once, not once per edition
             problems.extend(p for p in exc.problems if p not in problems)
@@ -71,6 +85,12 @@ def load_editions(project: Project, years: Iterable[int]) -> dict[int, LoadedEdi
         loaded[year] = cache[year]
         loaded[year].previous = cache.get(year - 1)
     return loaded
+
+
+def _sources_digest(project: Project, year: int) -> str:
+    """The digest of the files an edition is read from (they are small: reading them costs nothing, parsing does)."""
+    files = (project.templates / LABELS_FILE, project.editions / "association.yaml", project.editions / f"{year}.yaml")
+    return archive.sha256(b"\0".join(path.read_bytes() if path.is_file() else b"(none)" for path in files))
 
 
 def resolve_years(project: Project, years: list[int], all_editions: bool) -> list[int]:
@@ -113,10 +133,15 @@ def plan(
 
 
 class Renderer:
-    """Renders one Output to its files, with renderers shared across outputs."""
+    """Renders one Output to its files, with renderers shared across outputs.
 
-    def __init__(self, project: Project):
+    ``formats`` restricts the files made to some formats (FORMAT_FILES): the live preview
+    makes the on-screen PDFs first, the Word and printer's files after.
+    """
+
+    def __init__(self, project: Project, formats: Collection[str] | None = None):
         self.project = project
+        self.formats = frozenset(formats) if formats is not None else None
         self.images = ImageStore(project.root)
         self.word = DocxRenderer(project, self.images)
         self._html: HtmlRenderer | None = None
@@ -131,6 +156,11 @@ class Renderer:
     def context(self, output: Output, **extra) -> dict:
         return output.document.context(output.edition, output.lang, previous=output.previous, **extra)
 
+    def formats_of(self, output: Output) -> tuple[str, ...]:
+        """The formats of ``output`` this renderer makes."""
+        formats = output.document.formats_for(output.lang)
+        return formats if self.formats is None else tuple(f for f in formats if f in self.formats)
+
     def render(self, output: Output, sources: SourceMap, layout: bool = True, context: dict | None = None,
                **extra) -> list[RenderedFile]:
         """The DOCX and PDF of one output; ``layout=False`` stops before WeasyPrint (for check)."""
@@ -138,7 +168,7 @@ class Renderer:
         ctx = context if context is not None else self.context(output, **extra)
         files = []
         folder = Path(str(edition.year))
-        formats = doc.formats_for(output.lang)
+        formats = self.formats_of(output)
         if "docx" in formats:
             data = self.word.docx(doc.docx_template, ctx, self.properties(doc, edition, output.lang), sources)
             files.append(RenderedFile(folder / output.file_name("docx"), data))
@@ -160,7 +190,7 @@ class Renderer:
         colours (finish "print"), the others as on screen.
         """
         doc, html = output.document, self.html
-        langs, formats = doc.booklet_languages(output.lang), doc.formats_for(output.lang)
+        langs, formats = doc.booklet_languages(output.lang), self.formats_of(output)
 
         sources_of: dict[str, str] = {}  # the HTML last laid out, by finish: the PDF's /ID is made from it
         protected: set[str] = set()  # words never hyphenated, so that no three hyphenated lines follow
@@ -234,13 +264,18 @@ def render_all(
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
     output_dir: Path | None = None,
     manifests: dict[int, dict] | None = None,
+    formats: Collection[str] | None = None,
+    renderer: Renderer | None = None,
 ) -> list[Rendered]:
     """Render every output in memory, gathering the problems of all of them.
 
     With ``output_dir`` and its ``manifests``, an output whose fingerprint matches
     the manifest of an earlier build there (and whose files are intact) is reused, not rendered.
+    ``formats``: make only the files of these formats (all of them by default). ``renderer``: one kept
+    from an earlier call (its templates compiled, its fonts loaded), as the live preview does while only
+    the edition files change.
     """
-    renderer = Renderer(project)
+    renderer = renderer or Renderer(project, formats)
     base_inputs = inputs_hash(project)
     manifests = manifests or {}
     results, problems = [], []
@@ -296,8 +331,8 @@ def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | 
         path = folder / f["path"]
         if not path.exists() or path.stat().st_size != f["size"] or archive.sha256(path.read_bytes()) != f["sha256"]:
             return None
-    if not files:
-        return None
+    if not files or not set(renderer.formats_of(output)) <= {f.get("format") for f in files}:
+        return None  # an earlier build made fewer formats (the live preview's first pass)
     reads = archive.Reads.from_json(entry.get("reads", {}))
     try:
         current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads)
@@ -393,8 +428,17 @@ def build(
     incremental: bool = True,
     force: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    formats: Collection[str] | None = None,
+    renderer: Renderer | None = None,
+    archive_page: bool = True,
+    memo: dict[int, tuple[str, LoadedEdition]] | None = None,
 ) -> BuildResult:
     """load → validate → render → write, for the editions asked.
+
+    ``formats`` makes only some of each document's files (the live preview's on-screen
+    PDFs first); by default every format is made. ``renderer``: see render_all. ``archive_page=False``
+    leaves out the archive's index page and thumbnails (the live preview draws its own). ``memo``: see
+    load_editions.
 
     The output folder is locked from before reading its manifests until every
     file is in place; its files change all at once (write.Transaction), or not
@@ -403,17 +447,18 @@ def build(
     """
     if output_dir.exists() and not output_dir.is_dir():
         raise OutputError(Problem(f"cannot write to {output_dir}: it is a file, not a folder; choose another --output"))
-    editions = load_editions(project, years)
+    editions = load_editions(project, years, memo)
     outputs, skipped = plan(editions, only, langs)
-    result = BuildResult(skipped=skipped)
+    result = BuildResult(skipped=skipped, editions=editions)
     with OutputFolder(output_dir, on_wait=on_wait) as folder:
         result.recovered = folder.recovered
         manifests = earlier_manifests(output_dir, editions, force, result.warnings) if incremental else {}
         rendered = render_all(project, editions, outputs, progress=progress,
-                              output_dir=output_dir if incremental else None, manifests=manifests)
+                              output_dir=output_dir if incremental else None, manifests=manifests,
+                              formats=formats, renderer=renderer)
         protected = protect_hand_edits(output_dir, [f for r in rendered for f in r.files], manifests, force)
         transaction = Transaction(folder)
-        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests)
+        stage_files(transaction, project, output_dir, editions, rendered, protected, manifests, archive_page)
         committed = transaction.commit()
     copies = {copy.resolve() for _, copy, _ in protected.copies}
     result.kept = protected.kept
@@ -442,9 +487,10 @@ def earlier_manifests(output_dir: Path, editions: dict[int, LoadedEdition], forc
 
 
 def stage_files(transaction: Transaction, project: Project, output_dir: Path, editions: dict[int, LoadedEdition],
-                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict]) -> None:
+                rendered: list[Rendered], protected: "Protected", manifests: dict[int, dict],
+                archive_page: bool = True) -> None:
     """Every file of the build into the transaction: documents, copies of hand edits, then for each edition its
-    thumbnails and manifest, and last the archive's index page."""
+    thumbnails and manifest, and last the archive's index page (``archive_page``: the thumbnails and the page)."""
     for f in protected.files:
         transaction.write(f.relative, f.data)
     for _, copy, data in protected.copies:
@@ -456,11 +502,12 @@ def stage_files(transaction: Transaction, project: Project, output_dir: Path, ed
         manifests[year] = manifest
         fresh = {f.relative.name: f.data for r in mine for f in r.files
                  if f.relative.suffix == ".pdf" and f.relative not in kept}
-        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh):
+        for thumbnail in index.thumbnails(output_dir, year, manifest, fresh) if archive_page else ():
             transaction.write(thumbnail.relative, thumbnail.data)
         transaction.write(Path(str(year)) / archive.MANIFEST, archive.manifest_bytes(manifest))
-    page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
-    transaction.write(page.relative, page.data)
+    if archive_page:
+        page = index.index_page(project, output_dir, _all_editions(project, editions), manifests)
+        transaction.write(page.relative, page.data)
 
 
 @dataclass

@@ -5,6 +5,7 @@
     python generate.py build --all --only letter --lang fr --output /tmp/out
     python generate.py merge 2026 invites.xlsx
     python generate.py send 2026 invites.xlsx --dry-run
+    python generate.py serve 2026
 """
 
 from __future__ import annotations
@@ -111,6 +112,23 @@ examples:
 """
 
 
+SERVE_HELP = """\
+Open a page in the browser that shows every document of the edition, in every language, and
+follows your edits: save editions/<year>.yaml (or association.yaml, a label, a template) and
+the documents on the page are made again within a second or two. A problem in the file shows
+on the page with its line, above the last good documents. The page's previews are written to
+preview/, never to output/: its button « Écrire les documents dans output/ » does what
+'build' does, and a mail merge can be started by dropping the spreadsheet on the page.
+
+The page is served on 127.0.0.1 only (this computer), at an address with a secret token;
+keep the address to yourself. Ctrl-C stops the server.
+
+examples:
+  python generate.py serve 2026
+  python generate.py serve 2026 --no-browser --port 8080
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python generate.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,6 +190,13 @@ def parser() -> argparse.ArgumentParser:
     resend.add_argument("--resend-uncertain", action="store_const", const="uncertain", dest="resend",
                         help="send again only the messages whose connection was lost before the server answered")
     e.add_argument("--output", type=Path, metavar="DIR", help="letters and .eml files here instead of output/")
+
+    s = sub.add_parser("serve", help="a page in the browser that shows the documents as you edit them (live preview)",
+                       description=SERVE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("year", type=_year, metavar="YEAR", help="edition to show, e.g. 2026")
+    s.add_argument("--port", type=int, metavar="PORT",
+                   help="port on 127.0.0.1 (default: 8026, or a free one if it is taken; 0: any free one)")
+    s.add_argument("--no-browser", action="store_true", help="do not open the browser; open the printed address")
     return p
 
 
@@ -201,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             return _merge(args, project)
         if args.command == "send":
             return _send(args, project)
+        if args.command == "serve":
+            return _serve(args, project)
         return _check(args, project)
     except PipelineError as exc:
         heading = ERROR_HEADINGS.get(args.command, "{count} problem(s) found:")
@@ -324,6 +351,14 @@ def _merge(args, project: Project) -> int:
 
 #: rejected rows (and compacted addresses) listed on screen (all of them are in merge-report.csv)
 MAX_REJECTED_SHOWN = 12
+
+
+def _serve(args, project: Project) -> int:
+    from .live.server import serve
+
+    serve(project, args.year, port=args.port, open_browser=not args.no_browser,
+          announce=lambda line: print(line, flush=True))
+    return 0
 
 
 def _send(args, project: Project) -> int:
