@@ -27,25 +27,16 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
-from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject, ContentStream, DictionaryObject, FloatObject, IndirectObject, NameObject, NumberObject, StreamObject,
 )
 
-from . import ooxml, wordfonts
 from .errors import Problem, TemplateError
-
-#: private-use characters that stand for the address and the salutation in a rendered DOCX
-ADDRESS_MARKER = "\ue0a1"
-SALUTATION_MARKER = "\ue0a2"
+from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, has_mark  # noqa: F401 (re-exported)
 
 FORM_NAME = "/RecipientAddress"
 PDF_HEADER = b"%PDF-1.7\n%\xb5\xed\xae\xfb\n"
@@ -63,113 +54,6 @@ def drawing_stream(mcid: int | None = None) -> bytes:
     if mcid is not None:
         draw = b"/P <</MCID %d>> BDC " % mcid + draw + b" EMC"
     return _stream(b"Q\n" + draw + b"\n")
-
-
-# --- DOCX ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _ZipEntry:
-    name: bytes
-    crc: int
-    size: int
-    data: bytes  # deflated
-
-
-class LetterDocx:
-    """A rendered DOCX variant with markers, turned into one DOCX per recipient."""
-
-    XML = "word/document.xml"
-    #: every entry gets this time (2000-01-01 00:00, as wordfonts.ZIP_TIME) so equal letters are equal bytes
-    DOS_DATE, DOS_TIME = (2000 - 1980) << 9 | 1 << 5 | 1, 0
-
-    def __init__(self, data: bytes, template: str = "templates/letter.docx", fonts_dir: Path | None = None):
-        self._fonts_dir = fonts_dir  # where the fonts to embed again come from, for a name in another script
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if self.XML not in names:
-                raise TemplateError(Problem("not a Word document (no word/document.xml)", file=template))
-            xml = archive.read(self.XML).decode("utf-8")
-            self._entries = [None if n == self.XML else _deflated(n, archive.read(n)) for n in names]
-        _check_markers(xml, template)
-        before, after = xml.split(ADDRESS_MARKER)
-        self._before = before.split(SALUTATION_MARKER)
-        self._after = after.split(SALUTATION_MARKER)
-
-    def fill(self, address: Iterable[str], salutation: str, comment: bytes = b"") -> bytes:
-        """The DOCX of one recipient: address lines (one run, line breaks) and salutation.
-
-        ``comment`` goes in the zip's comment, at the very end of the file (see ``file_mark``).
-        """
-        runs = ooxml.text_lines(address)
-        greeting = escape(salutation)
-        xml = greeting.join(self._before) + runs + greeting.join(self._after)
-        entry = _deflated(self.XML, xml.encode("utf-8"))
-        data = self._zip([entry if e is None else e for e in self._entries], comment)
-        if self._fonts_dir and wordfonts.needs_embedding(" ".join(address) + salutation):
-            # a name in another script: its characters added to the subsets the variant embedded
-            data = wordfonts.add_characters(data, self._fonts_dir, " ".join(address) + salutation, comment)
-        return data
-
-    def _zip(self, entries: list[_ZipEntry], comment: bytes) -> bytes:
-        local, central, offset = [], [], 0
-        for e in entries:
-            header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, self.DOS_TIME, self.DOS_DATE,
-                                 e.crc, len(e.data), e.size, len(e.name), 0)
-            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 3 << 8 | 20, 20, 0, 8, self.DOS_TIME,
-                                       self.DOS_DATE, e.crc, len(e.data), e.size, len(e.name), 0, 0, 0, 0,
-                                       0o644 << 16, offset) + e.name)
-            local += (header, e.name, e.data)
-            offset += len(header) + len(e.name) + len(e.data)
-        directory = b"".join(central)
-        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset,
-                          len(comment))
-        return b"".join(local) + directory + end + comment
-
-
-def _deflated(name: str, data: bytes) -> _ZipEntry:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return _ZipEntry(name.encode("utf-8"), zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
-
-
-def _check_markers(xml: str, template: str) -> None:
-    """The variant must have one address and at least one salutation, each inside a text run."""
-    problems = []
-    if xml.count(ADDRESS_MARKER) != 1:
-        problems.append("the mail merge needs {{ recipient_block }} once, in the address frame")
-    if SALUTATION_MARKER not in xml:
-        problems.append("the mail merge needs {{ salutation }} in the salutation line")
-    for marker in (ADDRESS_MARKER, SALUTATION_MARKER):
-        at = xml.find(marker)
-        opened = [m.start() for m in re.finditer(r"<w:t[ >]", xml[:at])] if at >= 0 else []
-        if at >= 0 and (not opened or opened[-1] < xml.rfind("</w:t>", 0, at)):
-            problems.append("a merge field is not inside a text run")
-    if problems:
-        raise TemplateError([Problem(p, file=template) for p in problems])
-
-
-# --- what a finished file was made from ---------------------------------------------------------------------
-
-
-def file_mark(digest: str) -> bytes:
-    """16 bytes written at the end of a finished letter: its PDF /ID, its DOCX zip comment.
-
-    A file that ends with the mark of its inputs' digest is complete and up to
-    date (files are renamed into place whole), so a new run can skip it.
-    """
-    return hashlib.md5(digest.encode()).digest()
-
-
-def has_mark(path, mark: bytes) -> bool:
-    """Whether the file at ``path`` ends with ``mark`` (in its PDF trailer or as its zip comment)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - 256))
-            tail = handle.read()
-    except OSError:
-        return False
-    return tail.endswith(mark) or b"/ID [<%s>" % mark.hex().encode() in tail
 
 
 # --- PDF objects, serialized once -------------------------------------------------------------------

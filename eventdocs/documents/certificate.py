@@ -1,0 +1,40 @@
+"""Attendance certificates, after the event (``merge --only certificate``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Edition
+from ..recipients import Recipient
+from . import PersonDocument
+
+
+class CertificateDocument(PersonDocument):
+    """A certificate of attendance in the person's language, on the association's letterhead, signed by the
+    president, numbered from the edition's register (register.py); only for the rows marked present."""
+
+    id = "certificate"
+    folder = "certificates"
+    unit = "certificate"
+    columns = ("first_name", "last_name", "present")
+    formats = ("docx", "pdf")
+    #: where the merge puts each person's name, number and detail in the Word certificate rendered once
+    word_fields = ("person_name", "person_detail", "certificate_number")
+
+    def selects(self, recipient: Recipient) -> str | None:
+        return None if recipient.present else "not marked present (column « présent »): no certificate"
+
+    def date(self, edition: Edition):
+        return edition.certificates.date or edition.dates[-1]
+
+    def context(self, edition: Edition, lang: str, previous=None, **extra: Any) -> dict[str, Any]:
+        ctx = super().context(edition, lang, previous, **extra)
+        ctx["certificate_date"] = self.date(edition)
+        return ctx
+
+    def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], number: str = "",
+                       **extra: Any) -> dict[str, Any]:
+        ctx = super().person_context(person, edition, views, **extra)
+        ctx["number"] = number
+        ctx["detail"] = ", ".join(part for part in (person.function, person.organisation) if part)
+        return ctx
