@@ -47,6 +47,7 @@ from .mergefiles import (
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
 from .register import Register
 from .render import Project, identifier
+from .wordfonts import LATIN
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way these documents are made changes, so that the next run makes them again
@@ -58,6 +59,7 @@ FILES_LIST = ".merge-files.json"
 SHARED_TEMPLATES = ("_base.html", "_macros.html", "labels.yaml", "css/fonts.css", "css/base.css")
 #: markers of the Word certificate rendered once per language (docxfill.MarkedDocx)
 NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER = "\ue0b1", "\ue0b2", "\ue0b3"
+WORD_MARKERS = (NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def merge_people(project: Project, loaded: LoadedEdition, protocol: Protocol, do
             result.register.save()  # before any certificate shows a number
         folder.mkdir(parents=True, exist_ok=True)
         items = plan_items(project, edition, document, chosen, numbers)
-        earlier = read_files_list(folder)
+        earlier = files_made(folder)
         digests = read_digests(folder)
         todo = [i for i in items if not is_done(i, folder, earlier, digests)]
         combined = {name: _digest([i.digest for i in group]) for name, group in combined_groups(document, items, edition.year)}
@@ -406,8 +408,8 @@ class _State:
                                         person_detail=DETAIL_MARKER, certificate_number=NUMBER_MARKER)
             data = self.renderer.word.docx(document.docx_template, ctx,
                                            self.renderer.properties(document, edition, lang), self.loaded.sources,
-                                           placeholders={m: "" for m in (NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER)})
-            self._docx[lang] = MarkedDocx(data, (NAME_MARKER, NUMBER_MARKER), f"templates/{document.docx_template}",
+                                           placeholders={m: LATIN for m in WORD_MARKERS})
+            self._docx[lang] = MarkedDocx(data, WORD_MARKERS, f"templates/{document.docx_template}",
                                           fonts_dir=self.project.fonts)
         return self._docx[lang]
 
@@ -514,6 +516,15 @@ class _Pool:
 
 
 # --- files list, report -----------------------------------------------------------------------------------
+
+
+def files_made(folder: Path) -> FilesList:
+    """What earlier runs made in the folder: its list, and what a run killed since noted as it wrote."""
+    listed = read_files_list(folder)
+    logged = read_logged(folder)
+    if not logged:
+        return listed
+    return FilesList(listed.names | set(logged), listed.pages, listed.updated(logged), listed.kept)
 
 
 def read_logged(folder: Path) -> dict[str, list]:

@@ -169,8 +169,8 @@ class PersonDocument(DocumentType):
         return None
 
     def combined_name(self, year: int, lang: str | None = None) -> str:
-        """The file of every person's document, for printing."""
-        return f"{self.folder}-{year}.pdf"
+        """The file of every person's document (of a language, when each has their own page), for printing."""
+        return f"{self.folder}-{year}-{lang}.pdf" if lang else f"{self.folder}-{year}.pdf"
 
     def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], **extra: Any) -> dict[str, Any]:
         """What the template shows of one person (``views``: the edition seen in each language)."""

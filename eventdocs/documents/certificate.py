@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from .. import namefit
 from ..model import Edition
 from ..recipients import Recipient
 from . import PersonDocument
+
+
+#: the width the person's name is set in (A4, less the page's margins and the frame's padding), mm
+NAME_WIDTH = 146.0
 
 
 class CertificateDocument(PersonDocument):
@@ -33,8 +39,9 @@ class CertificateDocument(PersonDocument):
         return ctx
 
     def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], number: str = "",
-                       **extra: Any) -> dict[str, Any]:
+                       fonts_dir: Path = Path(), **extra: Any) -> dict[str, Any]:
         ctx = super().person_context(person, edition, views, **extra)
         ctx["number"] = number
+        ctx["name_fit"] = namefit.fit(person.name, NAME_WIDTH, 22, 14, fonts_dir, "bold")
         ctx["detail"] = ", ".join(part for part in (person.function, person.organisation) if part)
         return ctx
