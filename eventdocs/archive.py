@@ -54,7 +54,7 @@ def code_hash() -> str:
 #: the libraries that decide the bytes of a document (pinned exactly in pyproject.toml). The
 #: interpreter is not one of them: a rebuild on another Python with these versions gives the same files.
 OUTPUT_LIBRARIES = ("weasyprint", "pydyf", "pyphen", "fonttools", "docxtpl", "python-docx", "lxml", "jinja2", "babel",
-                    "num2words", "pypdf", "pillow", "pypdfium2", "segno")
+                    "num2words", "pypdf", "pillow", "pypdfium2")
 
 
 def tool_versions() -> dict[str, str]:
