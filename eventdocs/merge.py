@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import re
 import signal
@@ -39,10 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .build import Renderer, load_edition
+from .documents import Output, person_documents
 from .errors import EditionError, OutputError, PipelineError, Problem, RecipientsError, TemplateError
 from .fonts import bundled_fonts, font_coverage
 from .recipients import Recipient, RecipientList, Rejected, load_protocol, read_recipients
-from .render import Project
+from .localize import localize
+from .render import Project, capture_weasyprint_logs, layout_problems
 from .load import preview
 from .text import typography
 from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, has_mark
@@ -137,8 +141,6 @@ def merge(
     returns a progress bar (``update(n)``, ``close()``). ``force``: replace
     the files changed by hand too, keeping each hand edit as a numbered copy.
     """
-    from .build import load_edition
-
     loaded = load_edition(project, year)
     if loaded.edition.letter is None:
         raise EditionError(Problem("the edition has no 'letter' section: there is no letter to merge",
@@ -242,8 +244,6 @@ def check_recipients(recipients: RecipientList, display: str, strict: bool) -> N
 
 def plan_letters(project: Project, edition, recipients: list[Recipient]) -> list[Letter]:
     """Each recipient's letter: file name, printed salutation, and the digest of all it is made from."""
-    from .localize import localize
-
     inputs = inputs_digest(project, edition)
     generic = {lang: str(localize(edition, lang).letter.salutation) for lang in ("fr", "en")}
     stems = file_stems(recipients)
@@ -316,8 +316,9 @@ def combined_name(year: int, lang: str) -> str:
     return f"letters-{year}-{lang}.pdf"
 
 
-def combined_title(year: int, lang: str) -> str:
-    return {"fr": f"Lettres d’invitation – Rencontres {year}", "en": f"Invitation letters – Rencontres {year}"}[lang]
+def combined_title(edition, lang: str) -> str:
+    """The title of a language's combined PDF: the label title_letters (templates/labels.yaml)."""
+    return str(localize(edition, lang).labels.title_letters)
 
 
 def _digest(parts: Any) -> str:
@@ -409,7 +410,7 @@ def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], 
         for lang in sorted(work.to_combine):
             name = combined_name(edition.year, lang)
             combined[lang] = _CombinedFile(transaction.stage(_relative(transaction.root, folder / name)),
-                                           combined_title(edition.year, lang), edition.association.name, lang,
+                                           combined_title(edition, lang), edition.association.name, lang,
                                            file_mark(work.combined[lang]))
             combine(combined[lang], [(b, sheets[i]) for i, b in enumerate(batches) if b.lang == lang], variants)
         for batch in batches:
@@ -514,8 +515,6 @@ class _Workers:
         global _workshop
         _workshop = self.workshop
         if self.count > 1:
-            import multiprocessing
-
             gc.freeze()  # the workers' garbage collector leaves the inherited objects (and their pages) alone
             self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_start_worker)
             gc.unfreeze()
@@ -545,11 +544,9 @@ class _Workshop:
     """Renders variants and address sheets, and finishes letters; one per process."""
 
     def __init__(self, project: Project, loaded, folder: Path):
-        from .documents.letter import LetterDocument
-
         self.project = project
         self.edition, self.sources = loaded.edition, loaded.sources
-        self.document = LetterDocument()
+        self.document = person_documents()["letter"]  # the letter as a per-person document
         self.folder = folder
         self._renderer = None
         self._log: int | None = None
@@ -558,8 +555,6 @@ class _Workshop:
     @property
     def renderer(self):
         """The renderers of the build (made on first use: a merge with worker processes never needs them here)."""
-        from .build import Renderer
-
         if self._renderer is None:
             self._renderer = Renderer(self.project)
         return self._renderer
@@ -572,8 +567,6 @@ class _Workshop:
         """The letter in ``lang`` with this salutation, without address, ready to be completed: a
         LetterTemplate for the recipients' files and VariantParts for the combined PDF; or for ``kind``
         "docx", the Word letter with markers for address and salutation (a LetterDocx)."""
-        from .documents import Output
-
         output = Output(self.document, self.edition, lang)
         if kind == "docx":
             ctx = self.renderer.context(output, salutation=SALUTATION_MARKER, recipient=[ADDRESS_MARKER])
@@ -596,8 +589,6 @@ class _Workshop:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 
-        from .documents import Output
-        from .render import capture_weasyprint_logs, layout_problems
 
         template = "letter-addresses.html"
         ctx = self.renderer.context(Output(self.document, self.edition, lang), recipient=[])

@@ -40,7 +40,6 @@ from .docxfill import MarkedDocx, file_mark
 from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
-from .localize import localize
 from .mergefiles import (
     REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, report_cell, stamp,
 )
@@ -391,7 +390,7 @@ class _State:
         """The batch's people laid out in one document (templates/<id>.html)."""
         edition, document, sources = self.loaded.edition, self.document, self.loaded.sources
         lang = "fr" if batch.lang == "all" else batch.lang
-        views = {code: localize(edition, code) for code in ("fr", "en")}
+        views = {code: document.event_lines(edition, code) for code in ("fr", "en")}
         ctx = self.renderer.context(Output(document, edition, lang))
         ctx["people"] = [document.person_context(i.person, edition, views, fonts_dir=self.project.fonts,
                                                  number=i.number) for i in batch.items]

@@ -173,10 +173,21 @@ class PersonDocument(DocumentType):
         return f"{self.folder}-{year}-{lang}.pdf" if lang else f"{self.folder}-{year}.pdf"
 
     def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        """What the template shows of one person (``views``: the edition seen in each language)."""
+        """What the template shows of one person (``views``: ``event_lines`` in each language)."""
         return {"first_name": person.first_name, "last_name": person.last_name, "name": person.name,
                 "function": person.function, "organisation": person.organisation, "country": person.country,
-                "lang": person.lang, "row": person.row, "edition": views[person.lang], **extra}
+                "lang": person.lang, "row": person.row, "event": views[person.lang], **extra}
+
+    @staticmethod
+    def event_lines(edition: Edition, lang: str) -> dict[str, Any]:
+        """The edition's words every person's page repeats, in ``lang``, rendered once for a batch (a badge
+        asking the localized edition for them costs more than laying it out)."""
+        from markupsafe import escape
+
+        view = localize(edition, lang)
+        return {"short_name": escape(view.short_name), "name": escape(view.name), "year": edition.year,
+                "venue": escape(view.venue.name), "city": escape(view.city),
+                "association": escape(view.association.name)}
 
 
 def registry() -> dict[str, DocumentType]:

@@ -106,7 +106,7 @@ class BadgeDocument(PersonDocument):
     unit = "badge"
     sheets = True
     formats = ("pdf",)
-    batch_size = 200
+    batch_size = 100
 
     def required_columns(self, edition: Edition) -> tuple[str, ...]:
         extra = ("registration",) if edition.badges.qr == "registration" else ()
@@ -136,10 +136,21 @@ class BadgeDocument(PersonDocument):
                                        fonts_dir, "bold")
         ctx["last_fit"] = namefit.fit(person.last_name, layout.text_width, layout.last_max, layout.last_min,
                                       fonts_dir, "regular")
+        ctx["names_top"] = names_top(layout, ctx["first_fit"], ctx["last_fit"])
         ctx["category"] = ({"label": _label(category, person.lang), "colour": category.colour,
                             "ink": ink_on(category.colour)} if category else None)
         ctx["qr"] = qr.png_data_uri(qr_content(person, edition)) if edition.badges.qr != "none" else None
         return ctx
+
+
+#: a line of a name is 1.12 times its size (css/badge.css), and a point is 0.3528 mm
+LINE_MM_PER_PT = 1.12 * 25.4 / 72
+
+
+def names_top(layout: BadgeLayout, first: namefit.Fit, last: namefit.Fit) -> float:
+    """Where the names start so that they are centred in their space under the header (mm from the badge's top)."""
+    height = first.lines * first.size * LINE_MM_PER_PT + 0.8 + last.lines * last.size * LINE_MM_PER_PT
+    return round(layout.header + max(0.0, (layout.names_height - height) / 2), 2)
 
 
 def ink_on(colour: str) -> str:
