@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -37,6 +38,7 @@ from pypdf import PdfReader, PdfWriter
 
 from .build import LoadedEdition, Renderer, load_edition
 from .docxfill import MarkedDocx, file_mark
+from .stitch import AddressSheet, CombinedPdf, LetterPdf, LetterTemplate, SheetParts, VariantParts
 from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
@@ -59,6 +61,8 @@ SHARED_TEMPLATES = ("_base.html", "_macros.html", "labels.yaml", "css/fonts.css"
 #: markers of the Word certificate rendered once per language (docxfill.MarkedDocx)
 NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER = "\ue0b1", "\ue0b2", "\ue0b3"
 WORD_MARKERS = (NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER)
+#: people drawn on one page of an overlay sheet (on top of each other)
+OVERLAYS_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,8 @@ def check_rows(recipients: RecipientList, display: str, strict: bool, document: 
 
 
 def _stopped(exc: Exception, folder: Path, document: PersonDocument) -> PipelineError:
-    outcome = (f"the {document.unit}s finished before it stopped were kept, each one complete; the print file, the "
+    outcome = ("nothing was written" if document.sheets else
+               f"the {document.unit}s finished before it stopped were kept, each one complete; the print file, the "
                "report and the list of files were not changed. Run the merge again once the problem is fixed: it "
                "makes only what is missing")
     if isinstance(exc, PipelineError):
@@ -283,7 +288,8 @@ class Batch:
 @dataclass
 class BatchOutcome:
     number: int
-    pdf: bytes
+    pdf: bytes | None  # the batch's pages (None: drawn over a page laid out once, see ``sheet``)
+    sheet: SheetParts | None = None  # each person's form, to draw over the page laid out once
     written: set[str] = field(default_factory=set)
     kept: list[tuple[str, str]] = field(default_factory=list)
     copies: list[tuple[str, str]] = field(default_factory=list)
@@ -316,11 +322,19 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
             if name not in to_combine:
                 continue
             stems = {i.stem for i in group}
-            pdfs = [outcomes[b.number].pdf for b in batches if b.items and b.items[0].stem in stems]
-            data = combine_pdfs(pdfs, document.title(loaded.edition, "fr"), loaded.edition.association.name)
-            transaction.write(_relative(transaction.root, folder / name), data)
-            made.pages[name] = len(PdfReader(io.BytesIO(data)).pages)
-            made.combined_stamps[name] = [stamp(data)]
+            mine = [b for b in batches if b.items and b.items[0].stem in stems]
+            staged = transaction.stage(_relative(transaction.root, folder / name))
+            if document.overlay:
+                lang = mine[0].lang
+                pages, made.combined_stamps[name] = combine_overlays(
+                    staged, [(b, outcomes[b.number].sheet) for b in mine], _state.variant(lang)[1],
+                    document.title(loaded.edition, lang), loaded.edition.association.name, lang)
+            else:
+                data = combine_pdfs([outcomes[b.number].pdf for b in mine], document.title(loaded.edition, "fr"),
+                                    loaded.edition.association.name)
+                staged.write_bytes(data)
+                pages, made.combined_stamps[name] = len(PdfReader(io.BytesIO(data)).pages), [stamp(data)]
+            made.pages[name] = pages
     except BaseException:
         remove_partial_files(folder)
         raise
@@ -357,6 +371,39 @@ def combine_pdfs(pdfs: list[bytes], title: str, author: str) -> bytes:
     return buffer.getvalue()
 
 
+class _StampedFile:
+    """A file written as it comes, its size and checksum kept (the stamp of what the merge wrote)."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "wb")
+        self.size, self.crc = 0, 0
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        self.crc = zlib.crc32(data, self.crc)
+        self._file.write(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def combine_overlays(path: Path, sheets: list[tuple["Batch", SheetParts]], variant: VariantParts, title: str,
+                     author: str, lang: str) -> tuple[int, list]:
+    """The print file of a language: its page laid out once, each person's form drawn over it, written as it
+    goes (stitch.CombinedPdf: fonts stored once, memory flat); its page count and stamp."""
+    out = _StampedFile(path)
+    try:
+        combined = CombinedPdf(out, title, author, lang, file_mark(title), duplex=False)
+        for batch, sheet in sheets:
+            for index, item in enumerate(batch.items):
+                combined.add_letter(variant, sheet, index, f"{item.person.row}. {item.person.name}")
+            combined.forget(sheet)
+        combined.close()
+    finally:
+        out.close()
+    return combined.page_count, [[out.size, out.crc]]
+
+
 def page_pdf(reader: PdfReader, index: int, title: str, author: str) -> bytes:
     """One page of a batch as a PDF of its own (a person's certificate)."""
     writer = PdfWriter()
@@ -378,6 +425,7 @@ class _State:
         self.year = loaded.edition.year
         self._renderer: Renderer | None = None
         self._docx: dict[str, MarkedDocx] = {}
+        self._variants: dict[str, tuple[LetterTemplate, VariantParts]] = {}
         self._log: int | None = None
 
     @property
@@ -399,6 +447,32 @@ class _State:
                                              sources=sources, name=f"the {document.unit}s")
         return self.renderer.html.write(laid_out, document.html_template, identifier(html), variant=None)
 
+    def variant(self, lang: str) -> tuple[LetterTemplate, VariantParts]:
+        """The page of ``lang`` laid out once without any person (PDF/A): ready for each person's file, and for
+        the print file."""
+        if lang not in self._variants:
+            edition, document, sources = self.loaded.edition, self.document, self.loaded.sources
+            ctx = self.renderer.context(Output(document, edition, lang))
+            html = self.renderer.html.html(document.html_template, ctx, sources)
+            laid_out = LetterPdf(self.renderer.html.pdf(html, document.html_template, edition, sources,
+                                                        f"the {lang} {document.unit}"))
+            self._variants[lang] = (laid_out.template(), laid_out.pages_parts(f"{document.id}-{lang}"))
+        return self._variants[lang]
+
+    def overlay_sheet(self, batch: Batch) -> SheetParts:
+        """Each person of the batch drawn in a PDF form of their own, where the page leaves room for them."""
+        edition, document, sources = self.loaded.edition, self.document, self.loaded.sources
+        views = {code: document.event_lines(edition, code) for code in ("fr", "en")}
+        ctx = self.renderer.context(Output(document, edition, batch.lang))
+        people = [document.person_context(i.person, edition, views, fonts_dir=self.project.fonts, number=i.number)
+                  for i in batch.items]
+        ctx["sheets"] = [people[i:i + OVERLAYS_PER_PAGE] for i in range(0, len(people), OVERLAYS_PER_PAGE)]
+        html = self.renderer.html.html(document.overlay, ctx, sources)
+        laid_out = self.renderer.html.layout(html, document.overlay, variant=None, edition=edition, sources=sources,
+                                             name=f"the {document.unit}s")
+        data = self.renderer.html.write(laid_out, document.overlay, identifier(html), variant=None)
+        return AddressSheet(data, len(people), f"templates/{document.overlay}").parts(hashlib.sha1(data).hexdigest())
+
     def word_variant(self, lang: str) -> MarkedDocx:
         """The Word document rendered once per language, with markers for each person's text."""
         if lang not in self._docx:
@@ -412,9 +486,10 @@ class _State:
                                           fonts_dir=self.project.fonts)
         return self._docx[lang]
 
-    def write_files(self, batch: Batch, pdf: bytes, outcome: BatchOutcome) -> None:
+    def write_files(self, batch: Batch, outcome: BatchOutcome) -> None:
         """Each person's own files, written atomically, unless changed by hand since the merge wrote them."""
-        reader = PdfReader(io.BytesIO(pdf))
+        reader = PdfReader(io.BytesIO(outcome.pdf)) if outcome.pdf is not None else None
+        template = self.variant(batch.lang)[0] if outcome.sheet is not None else None
         title = self.document.title(self.loaded.edition, "fr" if batch.lang == "all" else batch.lang)
         author = self.loaded.edition.association.name
         for index, item in enumerate(batch.items):
@@ -423,7 +498,9 @@ class _State:
             person = item.person
             contents = {}
             if "pdf" in self.document.formats:
-                contents[f"{item.stem}.pdf"] = page_pdf(reader, index, f"{title} – {person.name}", author)
+                contents[f"{item.stem}.pdf"] = (
+                    template.with_address(outcome.sheet, index, file_id=file_mark(item.digest)) if template
+                    else page_pdf(reader, index, f"{title} – {person.name}", author))
             if "docx" in self.document.formats:
                 detail = ", ".join(p for p in (person.function, person.organisation) if p)
                 contents[f"{item.stem}.docx"] = self.word_variant(batch.lang).fill(
@@ -466,10 +543,12 @@ _state: _State | None = None
 
 def _make_batch(batch: Batch) -> BatchOutcome:
     """A batch laid out, and its people's own files written."""
-    pdf = _state.batch_pdf(batch)
-    outcome = BatchOutcome(batch.number, pdf)
+    if _state.document.overlay:
+        outcome = BatchOutcome(batch.number, None, _state.overlay_sheet(batch))
+    else:
+        outcome = BatchOutcome(batch.number, _state.batch_pdf(batch))
     if batch.write:
-        _state.write_files(batch, pdf, outcome)
+        _state.write_files(batch, outcome)
     return outcome
 
 

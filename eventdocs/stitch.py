@@ -36,7 +36,6 @@ from pypdf.generic import (
 )
 
 from .errors import Problem, TemplateError
-from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, has_mark  # noqa: F401 (re-exported)
 
 FORM_NAME = "/RecipientAddress"
 PDF_HEADER = b"%PDF-1.7\n%\xb5\xed\xae\xfb\n"
@@ -405,16 +404,15 @@ class AddressSheet:
     form on its own (pypdf) see its text the right way up.
     """
 
-    def __init__(self, data: bytes, count: int):
+    def __init__(self, data: bytes, count: int, template: str = "templates/letter-addresses.html"):
         self.reader = PdfReader(io.BytesIO(data))
         self._forms: list[tuple[IndirectObject, list[float]]] = []
         for page in self.reader.pages:
             self._forms += _drawn_forms(page, self.reader)
         if len(self._forms) != count:
             raise TemplateError(Problem(
-                f"the address sheet gave {len(self._forms)} address forms for {count} addresses; "
-                "each .recipient of letter-addresses.html must be drawn on its own (opacity below 1)",
-                file="templates/letter-addresses.html"))
+                f"the sheet gave {len(self._forms)} forms for {count} people; each one must be drawn on its own "
+                "(opacity below 1)", file=template))
 
     def parts(self, key: str) -> "SheetParts":
         """The forms and what they use (fonts...), serialized once, to be placed in any number of files."""
@@ -518,7 +516,8 @@ class CombinedPdf:
     Each variant's and each sheet's objects (fonts...) are written once.
     """
 
-    def __init__(self, out: BinaryIO, title: str, author: str, lang: str, file_id: bytes):
+    def __init__(self, out: BinaryIO, title: str, author: str, lang: str, file_id: bytes, duplex: bool = True):
+        self._duplex = duplex  # a blank page after an odd-length document (False: documents of one page, simplex)
         self._out = out
         self._file_id = file_id
         self._position = 0
@@ -549,7 +548,7 @@ class CombinedPdf:
         for page in variant.pages:
             parent = self._leaf()
             self._add_page(place(page, [*objects, self._open_num, self._drawing_num, form_num, parent]), parent)
-        if len(variant.pages) % 2:
+        if len(variant.pages) % 2 and self._duplex:
             parent = self._leaf()
             self._add_page(b"<</Type /Page /Parent %d 0 R /MediaBox %s /Resources <<>>>>"
                            % (parent, variant.media_box), parent)

@@ -153,6 +153,9 @@ class PersonDocument(DocumentType):
     sheets: ClassVar[bool] = False
     #: people laid out in one WeasyPrint document (a batch of the work shared between processes)
     batch_size: ClassVar[int] = 100
+    #: a page laid out once per language, each person drawn over it from this template (as the letter's
+    #: address: stitch.py); None: every person's page is laid out whole (``html_template`` with ``people``)
+    overlay: ClassVar[str | None] = None
 
     def rules(self, edition: Edition) -> RowRules:
         """How the merge checks the rows for this document."""

@@ -24,6 +24,8 @@ class CertificateDocument(PersonDocument):
     unit = "certificate"
     columns = ("first_name", "last_name", "present")
     formats = ("docx", "pdf")
+    overlay = "certificate-names.html"
+    batch_size = 100
     #: where the merge puts each person's name, number and detail in the Word certificate rendered once
     word_fields = ("person_name", "person_detail", "certificate_number")
 
