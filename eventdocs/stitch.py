@@ -1,27 +1,30 @@
-"""Put one recipient into a letter rendered once: fill the DOCX, lay the address over the PDF.
+"""Put one person into a page laid out once: the PDF of a letter or a certificate, drawn from forms.
 
-Letters differ only in their address block and their salutation, so the mail
-merge renders each variant (language × salutation) once and finishes every
-letter here, without laying out the text again:
+Letters differ only in their address block and their salutation, certificates
+only in the name, function and number of the person, so the merge lays out each
+variant (a letter's language × salutation, a certificate's language) once and
+finishes every person's PDF here, without laying out the text again (the Word
+files are filled in docxfill.py):
 
-- DOCX: the variant's ``word/document.xml`` holds two markers, where the
-  address and the salutation go; a letter is that XML with the markers replaced
-  by its own text, zipped with the other parts of the variant, compressed once.
-- PDF: every address of a batch is laid out by WeasyPrint in one address sheet,
-  each address in its own PDF form (Form XObject) at the place of the envelope
-  window. A letter is the variant's PDF whose first page also draws that form
-  (``q /RecipientAddress Do Q`` in an extra content stream). The form keeps its
-  own resources, so its fonts never clash with the letter's; no content stream
-  is parsed or rewritten.
+- every person of a batch is laid out by WeasyPrint in one sheet
+  (letter-addresses.html, certificate-names.html), each in its own PDF form
+  (Form XObject) at its place on the page. A person's PDF is the variant's PDF
+  whose first page also draws that form (``q /RecipientAddress Do Q`` in an
+  extra content stream). The form keeps its own resources, so its fonts never
+  clash with the page's; no content stream is parsed or rewritten.
 
 Objects are read with pypdf once, in the process that rendered them, and
 serialized into "parts" (bytes with holes for references); a file is then
 assembled by joining parts at its own object numbers, without parsing again.
-``CombinedPdf`` writes all letters of a language into one file for printing,
+``CombinedPdf`` writes all documents of a language into one file for printing,
 each variant's and each sheet's objects (fonts...) stored once, every letter
-starting on an odd page.
-"""
+starting on an odd page (``duplex``).
 
+pypdf is used through its public API, except ``StreamObject._data`` in
+``_write``: a compressed stream's bytes as they are in the file, which pypdf
+offers no public way to read without decompressing (and compressing again, for
+every font of thousands of files). pypdf is pinned exactly for it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -438,7 +441,7 @@ def _plain_form(source: StreamObject, matrix: list[float], resources: IndirectOb
                                             for v in _transformed_box(source["/BBox"], matrix))
     form[NameObject("/Resources")] = resources
     # left uncompressed: an address is a few hundred bytes, compressing each one costs more than it saves
-    form._data = b" ".join(_number(v) for v in matrix) + b" cm\n" + source.get_data()
+    form.set_data(b" ".join(_number(v) for v in matrix) + b" cm\n" + source.get_data())
     return form
 
 
