@@ -309,6 +309,7 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
     global _state
     _state = _State(project, loaded, document, folder)
     try:
+        _state.prepare(batches)  # before the workers fork: they inherit what is laid out once
         with _Pool(workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1)) as pool:
             outcomes: dict[int, BatchOutcome] = {}
             for outcome in pool.unordered(_make_batch, batches):
@@ -446,6 +447,18 @@ class _State:
         laid_out = self.renderer.html.layout(html, document.html_template, variant=None, edition=edition,
                                              sources=sources, name=f"the {document.unit}s")
         return self.renderer.html.write(laid_out, document.html_template, identifier(html), variant=None)
+
+    def prepare(self, batches: list[Batch]) -> None:
+        """Lay out what every batch of a language shares (the page without a person, the Word file with markers),
+        and load WeasyPrint and the fonts, once, in this process."""
+        langs = sorted({b.lang for b in batches})
+        if self.document.overlay:
+            for lang in langs:
+                self.variant(lang)
+        if "docx" in self.document.formats and any(b.write for b in batches):
+            for lang in langs:
+                self.word_variant(lang)
+        self.renderer.html  # noqa: B018 - WeasyPrint and the font configuration, loaded before forking
 
     def variant(self, lang: str) -> tuple[LetterTemplate, VariantParts]:
         """The page of ``lang`` laid out once without any person (PDF/A): ready for each person's file, and for

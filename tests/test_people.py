@@ -278,3 +278,23 @@ def test_a_second_run_makes_nothing_again(merged):
                          folder.parent)
     assert code == 0, err
     assert "0 written" in out and "unchanged certificates-2026-fr.pdf" in out
+
+
+def test_a_certificate_changed_by_hand_is_kept_and_force_keeps_a_copy(tmp_path):
+    project = assemble("full", tmp_path / "project")
+    sheet = write_csv(tmp_path / "p.csv", HEADERS, PEOPLE[:1])
+    out = tmp_path / "out"
+    assert run("--project", project, "merge", 2026, sheet, "--only", "certificate", "--output", out)[0] == 0
+    word = out / "2026" / "certificates" / "0002-dupont-marie.docx"
+    word.write_bytes(word.read_bytes() + b"edited")  # saved again in Word
+    edition = project / "editions" / "2026.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8") + "\ncertificates:\n  date: 2026-07-10\n", encoding="utf-8")
+    code, text, err = run("--project", project, "merge", 2026, sheet, "--only", "certificate", "--output", out)
+    assert code == 0, err
+    assert "kept      0002-dupont-marie.docx: changed by hand" in text
+    assert word.read_bytes().endswith(b"edited")
+    code, text, err = run("--project", project, "merge", 2026, sheet, "--only", "certificate", "--force",
+                          "--output", out)
+    assert code == 0 and "0002-dupont-marie.edited-1.docx" in text
+    assert not word.read_bytes().endswith(b"edited")
+    assert (word.parent / "0002-dupont-marie.edited-1.docx").read_bytes().endswith(b"edited")
