@@ -298,3 +298,11 @@ def test_a_certificate_changed_by_hand_is_kept_and_force_keeps_a_copy(tmp_path):
     assert code == 0 and "0002-dupont-marie.edited-1.docx" in text
     assert not word.read_bytes().endswith(b"edited")
     assert (word.parent / "0002-dupont-marie.edited-1.docx").read_bytes().endswith(b"edited")
+
+
+def test_a_name_too_long_for_any_badge_is_left_out_with_the_reason(tmp_path, merged):
+    project, _, _, _ = merged
+    sheet = write_csv(tmp_path / "p.csv", ["Prénom", "Nom"], [["Anne", "Martin"], ["Jean", "X" * 500]])
+    code, out, err = run("--project", project, "merge", 2026, sheet, "--only", "badge", "--output", tmp_path / "o")
+    assert code == 0, err
+    assert "row 3 (Jean " in out and "« nom » has 500 characters: more than a badge can print legibly" in out

@@ -167,8 +167,15 @@ class PersonDocument(DocumentType):
     def required_columns(self, edition: Edition) -> tuple[str, ...]:
         return self.columns
 
+    #: the longest name (first and family name, each) a page can print at a readable size
+    longest_name: ClassVar[int] = 60
+
     def selects(self, recipient: Recipient) -> str | None:
         """Why this person gets no such document (None: they get one)."""
+        for what, value in (("prénom", recipient.first_name), ("nom", recipient.last_name)):
+            if len(value) > self.longest_name:
+                return (f"« {what} » has {len(value)} characters: more than a {self.unit} can print legibly "
+                        f"({self.longest_name} at most)")
         return None
 
     def combined_name(self, year: int, lang: str | None = None) -> str:

@@ -30,7 +30,9 @@ class CertificateDocument(PersonDocument):
     word_fields = ("person_name", "person_detail", "certificate_number")
 
     def selects(self, recipient: Recipient) -> str | None:
-        return None if recipient.present else "not marked present (column « présent »): no certificate"
+        if not recipient.present:
+            return "not marked present (column « présent »): no certificate"
+        return super().selects(recipient)
 
     def date(self, edition: Edition):
         return edition.certificates.date or edition.dates[-1]
