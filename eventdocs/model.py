@@ -548,16 +548,6 @@ class Edition(Strict):
     def badge_stock(self) -> Optional[BadgeStock]:
         return next((s for s in self.badge_stocks if s.id == self.badges.stock), None)
 
-    @model_validator(mode="after")
-    def _known_stock(self) -> "Edition":
-        if self.badge_stock is None:
-            raise ValueError(f"badges.stock: unknown stock '{self.badges.stock}'; the stocks are: "
-                             + ", ".join(s.id for s in self.badge_stocks))
-        ids = [c.id for c in self.categories]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise ValueError(f"categories: {', '.join(twice)} listed twice")
-        return self
 
 
 def _loose(text: str) -> str:

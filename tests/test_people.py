@@ -306,3 +306,19 @@ def test_a_name_too_long_for_any_badge_is_left_out_with_the_reason(tmp_path, mer
     code, out, err = run("--project", project, "merge", 2026, sheet, "--only", "badge", "--output", tmp_path / "o")
     assert code == 0, err
     assert "row 3 (Jean " in out and "« nom » has 500 characters: more than a badge can print legibly" in out
+
+
+def test_bad_badge_settings_are_named_with_their_file_and_line(tmp_path):
+    project = assemble("full", tmp_path / "project")
+    edition = project / "editions" / "2026.yaml"
+    original = edition.read_text(encoding="utf-8")
+    edition.write_text(original + "\nbadge_stocks:\n  - {id: huge, width: 120, height: 148, columns: 2, rows: 2}\n",
+                       encoding="utf-8")
+    code, _, err = run("--project", project, "check", 2026)
+    assert code == 1 and "Traceback" not in err
+    assert "editions/2026.yaml:" in err
+    assert "badge_stocks[0]: 2 × 2 badges of 120 × 148 mm reach 240 × 296 mm: more than an A4 sheet" in err
+    edition.write_text(original + "\nbadges:\n  stock: a7_tiny\n", encoding="utf-8")
+    code, _, err = run("--project", project, "check", 2026)
+    assert code == 1 and "Traceback" not in err
+    assert "editions/2026.yaml:" in err and "badges.stock: unknown stock 'a7_tiny'" in err
