@@ -17,6 +17,7 @@ from pathlib import Path
 from .build import build, check, resolve_years, verify
 from .scaffold import new_edition
 from .errors import PipelineError, UsageError
+from .people import check_templates
 from .render import Project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -276,6 +277,7 @@ def _waiting(message: str) -> None:
 def _check(args, project: Project) -> int:
     years = resolve_years(project, args.years, args.all)
     result = check(project, years)
+    result.count += check_templates(project, years)
     for year, doc_id, reason in result.skipped:
         print(f"skipped   {year} {doc_id}: {reason}")
     for warning in result.warnings:

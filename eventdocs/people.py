@@ -107,6 +107,40 @@ def merge_documents(project: Project, year: int, spreadsheet: Path, output_dir: 
             for doc_id in ids]
 
 
+#: the person every per-person template is filled with by ``check`` (nothing is laid out)
+SAMPLE = Recipient(2, "madame", "Marie", "Dupont", "fr", None, (), "marie.dupont@example.org", (), (),
+                   "Maire", "Ville de Lyon", "France", "", True, "R-0001")
+
+
+def check_templates(project: Project, years: list[int]) -> int:
+    """Fill the HTML templates of badges, place cards and certificates with a sample person in every
+    language, as ``check`` does for the other documents: a template asking for data that does not exist
+    fails here with its name and line, not in the middle of a merge. Returns the number checked."""
+    documents = [doc for doc in person_documents().values() if doc.id != "letter"]  # the letter: build's check
+    renderer = Renderer(project)
+    problems, count = [], 0
+    for year in years:
+        loaded = load_edition(project, year)
+        edition = loaded.edition
+        views = {code: PersonDocument.event_lines(edition, code) for code in ("fr", "en")}
+        for document in documents:
+            for lang in ("fr", "en"):
+                person = Recipient(**{**SAMPLE.__dict__, "lang": lang,
+                                      "category": edition.categories[0].id if edition.categories else ""})
+                ctx = renderer.context(Output(document, edition, lang))
+                entry = document.person_context(person, edition, views, fonts_dir=project.fonts, number="0001")
+                ctx["people"], ctx["sheets"] = [entry], [[entry]]
+                try:
+                    for template in filter(None, (document.html_template, document.overlay)):
+                        renderer.html.html(template, ctx, loaded.sources)
+                except PipelineError as exc:
+                    problems += [p for p in exc.problems if p not in problems]
+            count += 1
+    if problems:
+        raise PipelineError(problems)
+    return count
+
+
 def merge_people(project: Project, loaded: LoadedEdition, protocol: Protocol, document: PersonDocument,
                  spreadsheet: Path, output_dir: Path, sheet: str | None = None, strict: bool = False,
                  workers: int | None = None, progress: Callable[[int], Any] | None = None, force: bool = False,

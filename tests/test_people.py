@@ -322,3 +322,12 @@ def test_bad_badge_settings_are_named_with_their_file_and_line(tmp_path):
     code, _, err = run("--project", project, "check", 2026)
     assert code == 1 and "Traceback" not in err
     assert "editions/2026.yaml:" in err and "badges.stock: unknown stock 'a7_tiny'" in err
+
+
+def test_check_fills_the_per_person_templates_and_names_a_mistake(tmp_path):
+    project = assemble("full", tmp_path / "project")
+    badge = project / "templates" / "badge.html"
+    badge.write_text(badge.read_text(encoding="utf-8").replace("{{ person.first_name }}", "{{ person.first_nam }}", 1),
+                     encoding="utf-8")
+    code, _, err = run("--project", project, "check", 2026)
+    assert code == 1 and "templates/badge.html:" in err and "first_nam" in err and "Traceback" not in err
