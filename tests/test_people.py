@@ -331,3 +331,15 @@ def test_check_fills_the_per_person_templates_and_names_a_mistake(tmp_path):
                      encoding="utf-8")
     code, _, err = run("--project", project, "check", 2026)
     assert code == 1 and "templates/badge.html:" in err and "first_nam" in err and "Traceback" not in err
+
+
+def test_the_certificates_word_files_open_in_word(merged):
+    """Each person's DOCX (the variant filled with their name, function and number) validates against the
+    Office schemas, an Arabic or Japanese name included (its glyphs added to the embedded fonts)."""
+    from wordschema import schema_errors
+
+    _, folder, _, _ = merged
+    documents = sorted((folder / "certificates").glob("0*.docx"))
+    assert len(documents) == 4
+    assert schema_errors(documents) == []
+    assert "花子 山田" in docx_text(next((folder / "certificates").glob("0005-*.docx")))
