@@ -50,7 +50,8 @@ from .render import Project, capture_weasyprint_logs, layout_problems
 from .load import preview
 from .text import typography
 from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, has_mark
-from .stitch import AddressSheet, CombinedPdf, LetterPdf, SheetParts
+from .combined import CombinedPdf
+from .stitch import AddressSheet, LetterPdf, SheetParts
 from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
     FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, file_stems, files_list_bytes,
     made_here, read_files_list, read_written_logs, report_cell, slug, stamp,

@@ -38,7 +38,8 @@ from pypdf import PdfReader, PdfWriter
 
 from .build import LoadedEdition, Renderer, load_edition
 from .docxfill import MarkedDocx, file_mark
-from .stitch import AddressSheet, CombinedPdf, LetterPdf, LetterTemplate, SheetParts, VariantParts
+from .combined import CombinedPdf
+from .stitch import AddressSheet, LetterPdf, LetterTemplate, SheetParts, VariantParts
 from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
