@@ -211,6 +211,17 @@ def _after_ordinal(text: str, previous) -> str:
     return text
 
 
+_GLUED_TO_SPAN = re.compile(r'((?:[^\s<>]+[\u00a0\u202f])+)<span class="(word|url)">')
+
+
+def glued_into_span(html_text: str) -> str:
+    """What a no-break space glues to a protected word goes inside its span: « 150 <span>collectivités</span> »
+    becomes « <span>150 collectivités</span> ». WeasyPrint 70 cannot break the line before a no-break space
+    followed by an unbreakable span, and leaves its first words alone on their lines.
+    """
+    return _GLUED_TO_SPAN.sub(r'<span class="\2">\1', html_text)
+
+
 def _html_words(text: str, after_ordinal: bool = False) -> str:
     """Escaped HTML where proper names, compounds and web addresses are never hyphenated or split.
 
@@ -228,7 +239,7 @@ def _html_words(text: str, after_ordinal: bool = False) -> str:
         first = False
         out.append(f'<span class="{kind}">{html.escape(token, quote=False)}</span>' if kind
                    else html.escape(token, quote=False))
-    return "".join(out)
+    return glued_into_span("".join(out))
 
 
 def _runs_html(runs) -> str:
@@ -322,24 +333,17 @@ class Text:
         return len(self.blocks) == 1 and self.blocks[0].kind == "paragraph"
 
     def __str__(self) -> str:
-        if self.is_simple:
-            return _runs_plain(self.runs)
-        lines = []
-        for block in self.blocks:
-            for n, item in enumerate(block.items, start=1):
-                prefix = {"bullets": "• ", "numbers": f"{n}. "}.get(block.kind, "")
-                lines.append(prefix + _runs_plain(item))
-        return "\n".join(lines)
+        return "\n".join(self._lines(_runs_plain, " "))
 
     def __html__(self) -> str:
+        return "<br>".join(self._lines(_runs_html, NBSP))
+
+    def _lines(self, render, space: str) -> list[str]:
+        """Each paragraph and list item on a line of its own, items after their bullet or number."""
         if self.is_simple:
-            return _runs_html(self.runs)
-        lines = []
-        for block in self.blocks:
-            for n, item in enumerate(block.items, start=1):
-                prefix = {"bullets": "•\u00a0", "numbers": f"{n}.\u00a0"}.get(block.kind, "")
-                lines.append(prefix + _runs_html(item))
-        return "<br>".join(lines)
+            return [render(self.runs)]
+        return [{"bullets": "•" + space, "numbers": f"{n}.{space}"}.get(block.kind, "") + render(item)
+                for block in self.blocks for n, item in enumerate(block.items, start=1)]
 
     def html_paragraphs(self, css_class: str = "") -> str:
         """The text as HTML blocks: ``<p>`` for each paragraph, ``<ul>``/``<ol>`` for lists."""

@@ -13,8 +13,12 @@ with the project's real templates/ and fonts/ into a temporary project folder:
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,32 +60,45 @@ def make_project(tmp_path):
     return lambda fixture: assemble(fixture, tmp_path / fixture)
 
 
+#: shared by the workers of one run (pytest -n, pytest-xdist) and removed at its end
+RUN_FOLDER = "RAICT_TEST_RUN"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the run itself, not one of its workers
+        os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="raict-tests-")
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(RUN_FOLDER), ignore_errors=True)
+
+
+@contextmanager
+def _once(name: str):
+    """A folder of the run's shared folder and whether it still has to be made: the first worker
+    to ask makes it while the others wait, then they all read it."""
+    folder = Path(os.environ[RUN_FOLDER]) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / ".done"
+        yield folder, not done.exists()
+        done.touch()
+
+
 _shared: dict[str, Path] = {}
 
 
 def shared_project(fixture: str = "reference") -> Path:
-    """A fixture project assembled once per test session, for tests that only read it."""
+    """A fixture project assembled once per test run, for tests that only read it."""
     if fixture not in _shared:
-        import atexit
-        import tempfile
-
-        folder = Path(tempfile.mkdtemp(prefix=f"raict-{fixture}-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        _shared[fixture] = assemble(fixture, folder / "project")
+        with _once(f"project-{fixture}") as (folder, todo):
+            if todo:
+                shutil.rmtree(folder / "project", ignore_errors=True)
+                assemble(fixture, folder / "project")
+        _shared[fixture] = folder / "project"
     return _shared[fixture]
-
-
-_builds: dict[str, Path] = {}
-
-
-def shared_build(fixture: str) -> Path:
-    """Every edition of a fixture project built once per test session (read-only): its output folder."""
-    if fixture not in _builds:
-        out = shared_project(fixture).parent / "output"
-        code = main(["--project", str(shared_project(fixture)), "build", "--all", "--output", str(out)])
-        assert code == 0, f"the {fixture} fixture does not build"
-        _builds[fixture] = out
-    return _builds[fixture]
 
 
 @pytest.fixture(scope="session")
@@ -92,12 +109,11 @@ def reference_project() -> Path:
 
 @pytest.fixture
 def run(capsys):
-    """Run the command line in-process: returns (exit code, stdout, stderr)."""
+    """Run the command line in-process, on a fixture project: returns (exit code, stdout, stderr)."""
 
     def _run(*args, project: Path | None = None):
-        argv = [str(a) for a in args]
-        if project is not None:
-            argv = ["--project", str(project)] + argv
+        """``project``: the reference fixture (shared, read-only: write to --output) unless given."""
+        argv = ["--project", str(project or shared_project())] + [str(a) for a in args]
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse
@@ -109,12 +125,9 @@ def run(capsys):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, reference_project) -> Path:
-    """Every edition of the reference fixture built once into a temporary output folder (shared by the tests)."""
-    out = tmp_path_factory.mktemp("output")
-    code = main(["--project", str(reference_project), "build", "--all", "--output", str(out)])
-    assert code == 0
-    return out
+def built() -> Path:
+    """Every edition of the reference fixture built once (shared by the tests, read-only)."""
+    return built_fixture("reference")
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
@@ -122,6 +135,23 @@ def tree_snapshot(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def previous_output(project):
+    """An output folder holding an earlier, good build (which a failed build must not touch)."""
+    out = project / "output"
+    (out / "2026").mkdir(parents=True)
+    (out / "2026" / "letter-fr.pdf").write_bytes(b"%PDF earlier build")
+    return out
+
+
+def failed_cleanly(code, err, out: Path, before: dict[str, bytes]) -> None:
+    """A run that failed as promised: exit 1, no traceback, « nothing was written », ``out`` as it was."""
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "nothing was written" in err
+    assert tree_snapshot(out) == before
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -135,12 +165,15 @@ _builds: dict[str, Path] = {}
 
 
 def built_fixture(fixture: str) -> Path:
-    """Every edition of a fixture project built once per test session; returns the output folder."""
+    """Every edition of a fixture project built once per test run (read-only); its output folder."""
     if fixture not in _builds:
-        out = shared_project(fixture).parent / "output"
-        code = main(["--project", str(shared_project(fixture)), "build", "--all", "--output", str(out)])
-        assert code == 0, f"the {fixture} fixture does not build"
-        _builds[fixture] = out
+        project = shared_project(fixture)
+        with _once(f"build-{fixture}") as (folder, todo):
+            if todo:
+                shutil.rmtree(folder / "output", ignore_errors=True)
+                code = main(["--project", str(project), "build", "--all", "--output", str(folder / "output")])
+                assert code == 0, f"the {fixture} fixture does not build"
+        _builds[fixture] = folder / "output"
     return _builds[fixture]
 
 

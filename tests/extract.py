@@ -29,14 +29,22 @@ def docx_text(path: Path) -> str:
                         seen.add(id(cell._tc))
                         walk(cell)
             else:
-                parts.append(block.text)
+                paragraph(block)
+
+    def paragraph(p):
+        # a frame saved by LibreOffice becomes a text box anchored in the paragraph (its fallback
+        # copy for old readers is not read twice)
+        for box in p._p.xpath("./w:r/*[local-name()='AlternateContent']/*[local-name()='Choice']"
+                              "//w:txbxContent/w:p"):
+            parts.append(docx.text.paragraph.Paragraph(box, p._parent).text)
+        parts.append(p.text)
 
     walk(document)
     for section in document.sections:
         for hf in (section.header, section.footer, section.first_page_header, section.first_page_footer):
             if not hf.is_linked_to_previous:
                 for p in hf.paragraphs:
-                    parts.append(p.text)
+                    paragraph(p)
     return "\n".join(parts)
 
 

@@ -105,3 +105,20 @@ def many_rows(n: int) -> list[list[str]]:
 
 def manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+#: runs the command line, killing itself (SIGKILL) just before the N-th file is put in place by a transaction
+KILL_AT_RENAME = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from eventdocs import write
+count, real = [0], write._replace
+def replace(source, target):
+    count[0] += 1
+    if count[0] == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(source, target)
+write._replace = replace
+from eventdocs.cli import main
+sys.exit(main(sys.argv[3:]))
+"""

@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-import pytest
-
-from conftest import tree_snapshot
+from conftest import failed_cleanly, tree_snapshot
 
 
 def edit(project: Path, name: str, old: str, new: str, count: int = 1) -> None:
@@ -19,22 +17,6 @@ def line_of(project: Path, name: str, snippet: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if snippet in line)
 
 
-@pytest.fixture
-def previous_output(project):
-    """An output folder holding an earlier, good build (which a failed build must not touch)."""
-    out = project / "output"
-    (out / "2026").mkdir(parents=True)
-    (out / "2026" / "letter-fr.pdf").write_bytes(b"%PDF earlier build")
-    return out
-
-
-def assert_failed_cleanly(code, err, out_dir, before):
-    assert code == 1
-    assert "Traceback" not in err
-    assert "nothing was written" in err
-    assert tree_snapshot(out_dir) == before
-
-
 def build(run, project, out, *extra):
     return run("build", "2026", "--output", out, *extra, project=project)
 
@@ -45,7 +27,7 @@ def test_time_out_of_range(run, project, previous_output):
     code, _, err = build(run, project, previous_output)
     line = line_of(project, "editions/2026.yaml", "start: 25:00")
     assert f"editions/2026.yaml:{line}: programme[0].sessions[3].start: '25:00' is not a time (expected HH:MM" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_every_problem_is_listed_at_once(run, project, previous_output):
@@ -58,7 +40,7 @@ def test_every_problem_is_listed_at_once(run, project, previous_output):
     assert "programme[0].sessions[3].start" in err
     assert "edition: " in err and "dix-sept" in err
     assert "registration_opens: '15 avril' is not a date (expected YYYY-MM-DD" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_unknown_key_is_reported_with_a_suggestion(run, project, previous_output):
@@ -67,7 +49,7 @@ def test_unknown_key_is_reported_with_a_suggestion(run, project, previous_output
     code, _, err = build(run, project, previous_output)
     line = line_of(project, "editions/2026.yaml", "adress: 9bis")
     assert f"editions/2026.yaml:{line}: venue.adress: unknown key 'adress'" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_duplicate_key_is_an_error(run, project, previous_output):
@@ -75,7 +57,7 @@ def test_duplicate_key_is_an_error(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "hashtag: key 'hashtag' is written twice (first on line" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_yaml_syntax_error_names_the_line(run, project, previous_output):
@@ -83,7 +65,7 @@ def test_yaml_syntax_error_names_the_line(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "editions/2026.yaml:" in err and "YAML syntax error" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_missing_required_entry(run, project, previous_output):
@@ -91,7 +73,7 @@ def test_missing_required_entry(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "venue.street: this required entry is missing" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_missing_translation_names_the_field_and_is_never_filled_from_another_language(run, project, previous_output):
@@ -102,7 +84,7 @@ def test_missing_translation_names_the_field_and_is_never_filled_from_another_la
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output, "--only", "letter", "--lang", "en")
     assert "letter.body[0].en: no English text; add a 'en:' entry" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
     # the French letter does not need it
     code, out, err = build(run, project, previous_output, "--only", "letter", "--lang", "fr")
     assert code == 0, err
@@ -116,7 +98,7 @@ def test_unknown_placeholder(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "letter.closing.fr: unknown placeholder {ordinnal}; did you mean {ordinal}?" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_unclosed_bold(run, project, previous_output):
@@ -124,7 +106,7 @@ def test_unclosed_bold(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "letter.body[3].fr: '**' opened near" in err and "is never closed" in err
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_year_must_match_file_name(run, project, previous_output):
@@ -140,7 +122,7 @@ def test_file_not_utf8(run, project, previous_output):
     before = tree_snapshot(previous_output)
     code, _, err = build(run, project, previous_output)
     assert "editions/2026.yaml:1: not UTF-8 text" in err and "save the file as UTF-8" in err  # a line, not a byte
-    assert_failed_cleanly(code, err, previous_output, before)
+    failed_cleanly(code, err, previous_output, before)
 
 
 def test_missing_edition(run, project, tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import shared_project
 from hostile import ROWS, edit_text, line_of, snapshot, write_csv
 
 
@@ -21,15 +22,14 @@ def no_traceback(code, err, expected=1):
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    """2026 built in full (so that verify's rebuild matches) and merged, once for the module."""
-    from conftest import ROOT
+    """The reference fixture's 2026 built in full (so that verify's rebuild matches) and merged, once for the module."""
     from eventdocs.cli import main
 
     out = tmp_path_factory.mktemp("archive")
-    assert main(["build", "2026", "--output", str(out)]) == 0
+    project = ["--project", str(shared_project())]
+    assert main([*project, "build", "2026", "--output", str(out)]) == 0
     spreadsheet = write_csv(out.parent / "invites.csv", ROWS)
-    assert main(["merge", "2026", str(spreadsheet), "--output", str(out)]) == 0
-    assert ROOT
+    assert main([*project, "merge", "2026", str(spreadsheet), "--output", str(out)]) == 0
     return out
 
 
@@ -43,13 +43,13 @@ def copy_of(archive: Path, tmp_path: Path) -> Path:
 
 def test_verify_says_ok_only_when_every_file_belongs_to_the_archive(run, archive, tmp_path):
     out = copy_of(archive, tmp_path)
-    code, printed, err = run("verify", "2026", "--output", out)
+    code, printed, err = run("verify", "2026", "--output", out, project=shared_project())
     assert code == 0, err
     assert "OK: a rebuild of 2026 gives exactly the archived files" in printed
     (out / "2026" / "notes.txt").write_text("à faire")
     (out / "2026" / "thumbnails" / "old.png").write_bytes(b"\x89PNG")
     (out / "2026" / "letters" / "0099-someone.pdf").write_bytes(b"%PDF-1.7")
-    code, _, err = run("verify", "2026", "--output", out)
+    code, _, err = run("verify", "2026", "--output", out, project=shared_project())
     no_traceback(code, err)
     assert "3 difference(s)" in err
     for name in ("notes.txt", "thumbnails/old.png", "letters/0099-someone.pdf"):

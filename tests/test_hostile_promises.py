@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from eventdocs import write
 from conftest import FIXTURES
-from hostile import ROOT, cli, edit_text, leftovers, line_of, snapshot
+from hostile import KILL_AT_RENAME, ROOT, cli, edit_text, leftovers, line_of, snapshot
 
 CLOSING = "En espérant vous retrouver"
 
@@ -85,20 +85,6 @@ def test_promise_never_replaces_a_good_document_with_a_bad_one(run, project, tmp
     assert len(calls) >= 3 and snapshot(out) == good and not leftovers(out)
 
 
-KILL_AT_RENAME = """
-import os, signal, sys
-sys.path.insert(0, sys.argv[1])
-from eventdocs import write
-count, real = [0], write._replace
-def replace(source, target):
-    count[0] += 1
-    if count[0] == int(sys.argv[2]):
-        os.kill(os.getpid(), signal.SIGKILL)
-    real(source, target)
-write._replace = replace
-from eventdocs.cli import main
-sys.exit(main(sys.argv[3:]))
-"""
 
 
 def test_promise_an_interrupted_run_never_leaves_a_half_written_file(project, tmp_path):

@@ -30,7 +30,7 @@ import pytest
 from pypdf import PdfReader
 
 from eventdocs import write
-from hostile import ROOT, ROWS, cli, edit_text, leftovers, manifest, snapshot, write_csv
+from hostile import KILL_AT_RENAME, ROOT, ROWS, cli, edit_text, leftovers, manifest, snapshot, write_csv
 from extract import docx_text
 
 CLOSING = "En espérant vous retrouver"
@@ -130,21 +130,6 @@ cp -a {mount}/. {result}/
 
 # --- kill -9 ---------------------------------------------------------------------------------------------------
 
-#: runs the command line, killing itself (SIGKILL) just before the N-th file is put in place by a transaction
-KILL_AT_RENAME = """
-import os, signal, sys
-sys.path.insert(0, sys.argv[1])
-from eventdocs import write
-count, real = [0], write._replace
-def replace(source, target):
-    count[0] += 1
-    if count[0] == int(sys.argv[2]):
-        os.kill(os.getpid(), signal.SIGKILL)
-    real(source, target)
-write._replace = replace
-from eventdocs.cli import main
-sys.exit(main(sys.argv[3:]))
-"""
 
 
 def killed_at_rename(n: int, project: Path, *args) -> subprocess.CompletedProcess:

@@ -13,26 +13,11 @@ from hypothesis import strategies as st
 
 from eventdocs.errors import EditionError
 from eventdocs.load import SourceMap, read_yaml
+from conftest import failed_cleanly
 from hostile import cli_measured, edit_text, line_of, snapshot
 
 EDITION = "editions/2026.yaml"
 THEME = "  fr: Les collectivités territoriales dans le nouvel ordre mondial"
-
-
-@pytest.fixture
-def previous_output(project):
-    """An output folder holding an earlier build (which a failed build must not touch)."""
-    out = project / "output"
-    (out / "2026").mkdir(parents=True)
-    (out / "2026" / "letter-fr.pdf").write_bytes(b"%PDF earlier build")
-    return out
-
-
-def failed_cleanly(code, err, out, before):
-    assert code == 1, err
-    assert "Traceback" not in err
-    assert "nothing was written" in err
-    assert snapshot(out) == before
 
 
 def build(run, project, out):

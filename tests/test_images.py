@@ -2,7 +2,6 @@
 
 import io
 import re
-import zipfile
 
 import pytest
 from PIL import Image

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from conftest import shared_build
+from conftest import built_fixture
 from extract import pdf_word_boxes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ def booklet_counts(path: Path) -> list[int]:
 
 @pytest.mark.parametrize("fixture", ["reference", "unicode"])
 def test_every_booklet_is_a_multiple_of_four_pages(built, fixture):
-    out = built if fixture == "reference" else shared_build(fixture)
+    out = built_fixture(fixture)
     year = "2026" if fixture == "reference" else "2031"
     for lang in LANGS:
         screen = PdfReader(out / year / f"invitation-{lang}.pdf")
@@ -142,7 +142,7 @@ def test_every_booklet_is_a_multiple_of_four_pages(built, fixture):
 
 
 def test_a_short_booklet_gets_ruled_notes_pages_before_its_back_cover():
-    out = shared_build("unicode")
+    out = built_fixture("unicode")
     for lang, title in (("fr", "Notes"), ("en", "Notes")):
         pages = [page.extract_text() for page in PdfReader(out / "2031" / f"invitation-{lang}.pdf").pages]
         notes = [n for n, text in enumerate(pages, start=1) if text.strip().startswith(title)]
