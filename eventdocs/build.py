@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Collection, Iterable
 
 from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
-from .documents import DocumentType, Output, registry
+from .documents import DocumentType, Output, person_documents, registry
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
 from .load import SourceMap, edition_years, load_raw
@@ -118,6 +118,8 @@ def plan(
     outputs, skipped = [], []
     for year, loaded in editions.items():
         for doc in documents.values():
+            if doc.per_recipient:  # made by merge, from a spreadsheet
+                continue
             if only and doc.id not in only:
                 continue
             reason = doc.skip_reason(loaded.edition)
@@ -596,16 +598,23 @@ def check(project: Project, years: list[int]) -> CheckResult:
 def lint_word_templates(project: Project) -> list[wordlint.Finding]:
     """What wordlint says of each document type's Word template."""
     findings = []
-    for doc in registry().values():
+    for doc in all_documents():
         path = project.templates / doc.docx_template
         if "docx" in doc.formats and path.exists():
             findings += wordlint.lint(path, f"templates/{doc.docx_template}", doc.word_fields, doc.word_styles)
     return findings
 
 
+def all_documents() -> list[DocumentType]:
+    """The documents ``build`` makes, then the per-person ones ``merge`` makes (their templates are checked too)."""
+    built = list(registry().values())
+    ids = {doc.id for doc in built}
+    return built + [doc for doc in person_documents().values() if doc.id not in ids]
+
+
 def word_templates(project: Project) -> list[tuple[Path, str]]:
     """Every Word template there is, with its name in messages (a missing one is reported when it is rendered)."""
-    names = sorted({doc.docx_template for doc in registry().values() if "docx" in doc.formats})
+    names = sorted({doc.docx_template for doc in all_documents() if "docx" in doc.formats})
     return [(project.templates / name, f"templates/{name}") for name in names if (project.templates / name).exists()]
 
 

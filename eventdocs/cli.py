@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .build import build, check, resolve_years, verify
 from .scaffold import new_edition
-from .errors import PipelineError
+from .errors import PipelineError, UsageError
+from .people import check_templates
 from .render import Project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,8 +86,19 @@ Running again only redoes the letters whose data or templates changed. A letter 
 by hand since the merge wrote it (saved again in Word, say) is left as it is and listed;
 --force replaces it, keeping the hand edit as a numbered copy.
 
+--only makes other documents for every person of the same kind of spreadsheet (several
+--only allowed; without it, the letters alone), each in its own folder of OUTPUT/<year>/:
+  badge        name badges on A4 sheets of badge stock (badges/badges-<year>.pdf)
+               columns: prénom, nom; catégorie, fonction, organisation, pays optional;
+               n° d'inscription when the QR code holds it (badges.qr in the YAML)
+  placecard    A4 tent cards for the tables, folded lengthwise (placecards/placecards-<year>.pdf)
+  certificate  attendance certificates for the rows marked « présent » (oui), each numbered
+               from editions/<year>.certificates.jsonl: a DOCX and a PDF per person and
+               certificates-<year>-<lang>.pdf for printing
+
 examples:
   python generate.py merge 2026 invites.xlsx
+  python generate.py merge 2026 participants.xlsx --only badge --only placecard
   python generate.py merge 2026 invites.xlsx --sheet "Ambassades" --strict
   python generate.py merge 2026 invites.csv --output ~/Bureau/raict
 """
@@ -173,6 +185,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--force", action="store_true",
                    help="also replace letters changed by hand since the merge wrote them (each hand edit is kept as "
                         "a numbered copy)")
+    m.add_argument("--only", action="append", metavar="DOCUMENT",
+                   help="make this per-person document instead of the letter: letter, badge, placecard, certificate; "
+                        "repeatable")
+
+    c = sub.add_parser("certificate", help="say whom an attendance certificate number was issued to",
+                       description="Look a certificate number up in editions/<year>.certificates.jsonl, the register "
+                                   "the merge numbers certificates from, and say whom it was issued to.")
+    c.add_argument("year", type=_year, metavar="YEAR", help="edition of the certificate, e.g. 2026")
+    c.add_argument("number", metavar="NUMBER", help="the number printed on the certificate, e.g. 2026-0012")
 
     e = sub.add_parser("send", help="e-mail every recipient their letter as a PDF (or write the messages as .eml)",
                        description=SEND_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -228,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             return _send(args, project)
         if args.command == "serve":
             return _serve(args, project)
+        if args.command == "certificate":
+            return _certificate(args, project)
         return _check(args, project)
     except PipelineError as exc:
         heading = ERROR_HEADINGS.get(args.command, "{count} problem(s) found:")
@@ -281,6 +304,7 @@ def _waiting(message: str) -> None:
 def _check(args, project: Project) -> int:
     years = resolve_years(project, args.years, args.all)
     result = check(project, years)
+    result.count += check_templates(project, years)
     for year, doc_id, reason in result.skipped:
         print(f"skipped   {year} {doc_id}: {reason}")
     for warning in result.warnings:
@@ -310,6 +334,88 @@ def _new(args, project: Project) -> int:
 
 
 def _merge(args, project: Project) -> int:
+    from .documents import person_documents
+
+    known = person_documents()
+    for doc_id in args.only or []:
+        if doc_id not in known:
+            raise UsageError(f"unknown document '{doc_id}'; the per-person documents are: {', '.join(known)}")
+    only = list(dict.fromkeys(args.only or ["letter"]))
+    status = 0
+    if "letter" in only:
+        status = _merge_letters(args, project)
+    others = [doc_id for doc_id in only if doc_id != "letter"]
+    if others:
+        from .people import merge_documents
+
+        output_dir = (args.output or project.root / "output").resolve()
+        for result in merge_documents(project, args.year, args.spreadsheet, output_dir, others, sheet=args.sheet,
+                                      strict=args.strict, progress=_people_progress(), force=args.force,
+                                      on_wait=_waiting):
+            _people_summary(result)
+    return status
+
+
+def _people_summary(result) -> None:
+    doc = result.document
+    made = len(result.items)
+    print(f"{doc.unit.capitalize()}s of {result.source} into {_shown(result.folder)}")
+    if result.recovered:
+        print(f"  recovered {result.recovered}")
+    if doc.sheets:
+        print(f"  {made} {doc.unit}(s)")
+    else:
+        print(f"  {made} {doc.unit}(s): {len(result.written)} written, {made - len(result.written)} unchanged "
+              "(same data and templates as last time)")
+    for path, pages, rewritten in result.combined:
+        print(f"  {'wrote    ' if rewritten else 'unchanged'} {path.name} ({f'{pages} pages, ' if pages else ''}"
+              "for printing)")
+    for path in result.removed:
+        print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
+    for path, copy in result.copies:
+        print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
+    for path, why in result.kept:
+        print(f"  kept      {path.name}: {why}")
+    if result.left_out:
+        print(f"  {len(result.left_out)} row(s) left out:")
+        for person, why in result.left_out[:MAX_REJECTED_SHOWN]:
+            print(f"    row {person.row} ({person.name}): {why}")
+        if len(result.left_out) > MAX_REJECTED_SHOWN:
+            print(f"    … and {len(result.left_out) - MAX_REJECTED_SHOWN} more")
+    if result.rejected:
+        print(f"  {len(result.rejected)} row(s) rejected, no {doc.unit} for them:")
+        for r in result.rejected[:MAX_REJECTED_SHOWN]:
+            print(f"    row {r.row} ({r.who}): {r.reason}")
+        if len(result.rejected) > MAX_REJECTED_SHOWN:
+            print(f"    … and {len(result.rejected) - MAX_REJECTED_SHOWN} more")
+    if result.register is not None:
+        print(f"  register: {result.register.shown} ({result.numbered} new number(s); keep it with the edition files: "
+              "it is what keeps each person's number)")
+    print(f"  report: {_shown(result.report)} (one line per row)")
+
+
+def _certificate(args, project: Project) -> int:
+    from .register import Register
+
+    register = Register.read(project.editions, args.year, project.root)
+    entry = register.find(args.number)
+    if entry is None:
+        issued = (f"{len(register.entries)} certificate(s) issued, {register.entries[0].number} to "
+                  f"{register.entries[-1].number}" if register.entries else "no certificate issued yet")
+        raise UsageError(f"no certificate {args.number} in {register.shown} ({issued})")
+    organisation = f" ({entry.organisation})" if entry.organisation else ""
+    print(f"Certificate {entry.number} of {args.year} was issued to {entry.name}{organisation}.")
+    print(f"  register: {register.shown}")
+    return 0
+
+
+def _people_progress():
+    from tqdm import tqdm
+
+    return lambda total: tqdm(total=total, desc="Documents", unit="doc", file=sys.stderr, leave=False, disable=None)
+
+
+def _merge_letters(args, project: Project) -> int:
     from .merge import merge
 
     output_dir = (args.output or project.root / "output").resolve()

@@ -30,37 +30,37 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import re
 import signal
 import sys
-import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .build import Renderer, load_edition
+from .documents import Output, person_documents
 from .errors import EditionError, OutputError, PipelineError, Problem, RecipientsError, TemplateError
 from .fonts import bundled_fonts, font_coverage
 from .recipients import Recipient, RecipientList, Rejected, load_protocol, read_recipients
-from .render import Project
+from .localize import localize
+from .render import Project, capture_weasyprint_logs, layout_problems
 from .load import preview
 from .text import typography
-from .stitch import (
-    ADDRESS_MARKER, SALUTATION_MARKER, AddressSheet, CombinedPdf, LetterDocx, LetterPdf, SheetParts, file_mark,
-    has_mark,
+from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, has_mark
+from .combined import CombinedPdf
+from .stitch import AddressSheet, LetterPdf, SheetParts
+from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
+    FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, file_stems, files_list_bytes,
+    made_here, read_files_list, read_written_logs, report_cell, slug, stamp,
 )
 from .wordfonts import LATIN
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
 MERGE_FORMAT = 2  # 2: Word letters embed their fonts
-#: the format of the list of files made (2: with the size and checksum of each)
-FILES_LIST_FORMAT = 2
-FILES_LIST = ".merge-files.json"
-#: what each process wrote, line by line, before renaming it into place (folded into the list at the end)
-WRITTEN_LOG = ".merge-written.{pid}.log"
-REPORT_FILE = "merge-report.csv"
 #: the templates a letter is made from (with the edition, the protocol table and the fonts)
 LETTER_TEMPLATES = ("letter.html", "letter-addresses.html", "_base.html", "_macros.html", "_letter_address.html",
                     "letter.docx", "labels.yaml", "css/fonts.css", "css/base.css", "css/letter.css",
@@ -142,8 +142,6 @@ def merge(
     returns a progress bar (``update(n)``, ``close()``). ``force``: replace
     the files changed by hand too, keeping each hand edit as a numbered copy.
     """
-    from .build import load_edition
-
     loaded = load_edition(project, year)
     if loaded.edition.letter is None:
         raise EditionError(Problem("the edition has no 'letter' section: there is no letter to merge",
@@ -247,8 +245,6 @@ def check_recipients(recipients: RecipientList, display: str, strict: bool) -> N
 
 def plan_letters(project: Project, edition, recipients: list[Recipient]) -> list[Letter]:
     """Each recipient's letter: file name, printed salutation, and the digest of all it is made from."""
-    from .localize import localize
-
     inputs = inputs_digest(project, edition)
     generic = {lang: str(localize(edition, lang).letter.salutation) for lang in ("fr", "en")}
     stems = file_stems(recipients)
@@ -258,38 +254,6 @@ def plan_letters(project: Project, edition, recipients: list[Recipient]) -> list
         digest = _digest([inputs, r.lang, r.salutation or "", list(r.address), stems[r.row]])
         letters.append(Letter(r, stems[r.row], salutation, digest))
     return letters
-
-
-def file_stems(recipients: list[Recipient]) -> dict[int, str]:
-    """The file name (without extension) of each recipient's letter, by row: ``0012-dupont-marie``.
-
-    This is the one place letter files are named. The row number makes names
-    sortable and unique even for two identical names; the rest is ASCII letters,
-    digits and hyphens, so a name is safe on Windows, macOS and Linux and can
-    never leave the letters folder (whatever the spreadsheet holds: ``../../etc``).
-    """
-    width = max(4, len(str(max((r.row for r in recipients), default=0))))
-    stems: dict[int, str] = {}
-    seen: set[str] = set()
-    for r in recipients:
-        stem = f"{r.row:0{width}d}-{slug(r.last_name + ' ' + r.first_name) or 'destinataire'}"
-        if stem.casefold() in seen:  # impossible with distinct row numbers: refuse rather than overwrite
-            raise OutputError(Problem(f"two letters would be written to the same file {stem}"))
-        seen.add(stem.casefold())
-        stems[r.row] = stem
-    return stems
-
-
-def slug(text: str, width: int = 40) -> str:
-    """ASCII, lower case, words joined by hyphens: « Giscard d'Estaing » → ``giscard-d-estaing``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    result = ""
-    for word in re.findall(r"[a-z0-9]+", ascii_text.lower()):
-        candidate = f"{result}-{word}" if result else word
-        if len(candidate) > width:
-            return result or candidate[:width]
-        result = candidate
-    return result
 
 
 def inputs_digest(project: Project, edition) -> str:
@@ -353,8 +317,9 @@ def combined_name(year: int, lang: str) -> str:
     return f"letters-{year}-{lang}.pdf"
 
 
-def combined_title(year: int, lang: str) -> str:
-    return {"fr": f"Lettres d’invitation – Rencontres {year}", "en": f"Invitation letters – Rencontres {year}"}[lang]
+def combined_title(edition, lang: str) -> str:
+    """The title of a language's combined PDF: the label title_letters (templates/labels.yaml)."""
+    return str(localize(edition, lang).labels.title_letters)
 
 
 def _digest(parts: Any) -> str:
@@ -446,7 +411,7 @@ def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], 
         for lang in sorted(work.to_combine):
             name = combined_name(edition.year, lang)
             combined[lang] = _CombinedFile(transaction.stage(_relative(transaction.root, folder / name)),
-                                           combined_title(edition.year, lang), edition.association.name, lang,
+                                           combined_title(edition, lang), edition.association.name, lang,
                                            file_mark(work.combined[lang]))
             combine(combined[lang], [(b, sheets[i]) for i, b in enumerate(batches) if b.lang == lang], variants)
         for batch in batches:
@@ -551,8 +516,6 @@ class _Workers:
         global _workshop
         _workshop = self.workshop
         if self.count > 1:
-            import multiprocessing
-
             gc.freeze()  # the workers' garbage collector leaves the inherited objects (and their pages) alone
             self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_start_worker)
             gc.unfreeze()
@@ -582,11 +545,9 @@ class _Workshop:
     """Renders variants and address sheets, and finishes letters; one per process."""
 
     def __init__(self, project: Project, loaded, folder: Path):
-        from .documents.letter import LetterDocument
-
         self.project = project
         self.edition, self.sources = loaded.edition, loaded.sources
-        self.document = LetterDocument()
+        self.document = person_documents()["letter"]  # the letter as a per-person document
         self.folder = folder
         self._renderer = None
         self._log: int | None = None
@@ -595,8 +556,6 @@ class _Workshop:
     @property
     def renderer(self):
         """The renderers of the build (made on first use: a merge with worker processes never needs them here)."""
-        from .build import Renderer
-
         if self._renderer is None:
             self._renderer = Renderer(self.project)
         return self._renderer
@@ -609,8 +568,6 @@ class _Workshop:
         """The letter in ``lang`` with this salutation, without address, ready to be completed: a
         LetterTemplate for the recipients' files and VariantParts for the combined PDF; or for ``kind``
         "docx", the Word letter with markers for address and salutation (a LetterDocx)."""
-        from .documents import Output
-
         output = Output(self.document, self.edition, lang)
         if kind == "docx":
             ctx = self.renderer.context(output, salutation=SALUTATION_MARKER, recipient=[ADDRESS_MARKER])
@@ -633,8 +590,6 @@ class _Workshop:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 
-        from .documents import Output
-        from .render import capture_weasyprint_logs, layout_problems
 
         template = "letter-addresses.html"
         ctx = self.renderer.context(Output(self.document, self.edition, lang), recipient=[])
@@ -763,91 +718,6 @@ def _sync_files() -> None:
 # --- files list, report, cleaning --------------------------------------------------------------------------------
 
 
-def stamp(data: bytes) -> list[int]:
-    """Size and CRC-32 of a file the merge wrote: enough to tell it from a file changed since (not a security
-    hash; the archive's manifests use SHA-256), and cheap for thousands of letters."""
-    return [len(data), zlib.crc32(data)]
-
-
-def made_here(path: Path, stamps: list | None) -> bool:
-    """Whether the file at ``path`` is one the merge wrote (its size and checksum are recorded)."""
-    if stamps is None:
-        return True  # listed by a merge from before the checksums were kept: trusted as the merge's own
-    size = path.stat().st_size
-    candidates = [s for s in stamps if isinstance(s, list) and len(s) == 2 and s[0] == size]
-    if not candidates:
-        return False
-    crc = zlib.crc32(path.read_bytes())
-    return any(s[1] == crc for s in candidates)
-
-
-@dataclass(frozen=True)
-class FilesList:
-    """The files earlier merges made in a folder: what each holds (its stamps), the combined PDFs' page counts,
-    and the copies of hand edits kept there."""
-
-    names: set[str]
-    pages: dict[str, int]
-    stamps: dict[str, list] | None = None  # None: a list from before stamps were kept
-    kept: set[str] = field(default_factory=set)
-
-    def stamps_for(self, name: str) -> list | None:
-        if self.stamps is None:
-            return None
-        stamps = self.stamps.get(name, [])
-        return stamps if isinstance(stamps, list) else []
-
-    def pending(self, names: set[str]) -> bytes:
-        """The list as written before making the files: the files about to be made are listed too."""
-        stamps = dict(self.stamps or {})
-        return files_list_bytes({n: stamps.get(n, []) for n in self.names | names}, self.pages, self.kept)
-
-    def updated(self, written: dict[str, list]) -> dict[str, list]:
-        """The stamps once this run's (or a killed run's) writes are added: the latest three per file."""
-        stamps = dict(self.stamps or {})
-        for name, new in written.items():
-            merged = [s for s in self.stamps_for(name) or [] if s not in new] + new
-            stamps[name] = merged[-3:]
-        return stamps
-
-
-def read_files_list(folder: Path) -> FilesList:
-    """What earlier merges made in this folder, with what each process noted as it wrote (a killed run's
-    letters included). A missing or unreadable list: nothing known."""
-    try:
-        data = json.loads((folder / FILES_LIST).read_text(encoding="utf-8"))
-        files = data["files"]
-        pages = {n: c for n, c in data.get("pages", {}).items() if isinstance(c, int)}
-        kept = {n for n in data.get("kept", []) if isinstance(n, str)}
-        if isinstance(files, list):  # format 1: names only
-            listed = FilesList({n for n in files if isinstance(n, str)}, pages, None, kept)
-        else:  # the stamps are checked where they are used (made_here)
-            listed = FilesList(set(files), pages, dict(files), kept)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        listed = FilesList(set(), {}, {}, set())
-    logs = read_written_logs(folder)
-    if logs:
-        listed = FilesList(listed.names | set(logs), listed.pages, listed.updated(logs), listed.kept)
-    return listed
-
-
-def read_written_logs(folder: Path) -> dict[str, list]:
-    """name -> stamps noted by the processes that wrote letters (the lines of .merge-written.<pid>.log)."""
-    written: dict[str, list] = {}
-    for log in sorted(folder.glob(WRITTEN_LOG.format(pid="*"))):
-        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-                written.setdefault(parts[0], []).append([int(parts[1]), int(parts[2])])
-    return written
-
-
-def files_list_bytes(stamps: dict[str, list], pages: dict[str, int], kept: set[str]) -> bytes:
-    data = {"format": FILES_LIST_FORMAT, "files": dict(sorted(stamps.items())),
-            "pages": dict(sorted((n, c) for n, c in pages.items() if n in stamps)), "kept": sorted(kept)}
-    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()  # the C encoder: 20,000 entries
-
-
 def write_files_list(folder: Path, data: bytes) -> None:
     """Remember the files a merge makes, before making them (a killed run's files are listed too)."""
     write_atomic(folder / FILES_LIST, data)
@@ -898,15 +768,6 @@ def compacted_note(recipient: Recipient) -> str:
     return f"compacted to {len(recipient.address)} lines: {', '.join(recipient.compacted)}"
 
 
-#: a cell starting with one of these is a formula to Excel (OWASP, CSV injection)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def report_cell(value: Any) -> Any:
-    """A cell of merge-report.csv that Excel shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def report_bytes(letters: list[Letter], result: MergeResult) -> bytes:

@@ -374,6 +374,91 @@ class Results(Strict):
     closing: list[Paragraph] = Field(default_factory=list, description="Closing speech and thanks.")
 
 
+# --- documents made for every person of a spreadsheet (python generate.py merge --only …) ---
+
+
+def _colour(value):
+    text = str(value).strip()
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", text):
+        raise ValueError(f"'{text}' is not a colour (expected #rrggbb, e.g. #b5252f)")
+    return text.lower()
+
+
+Colour = Annotated[str, BeforeValidator(_colour)]
+#: the sheet badges are printed on
+A4_WIDTH, A4_HEIGHT = 210.0, 297.0
+
+
+class Category(Strict):
+    """A kind of participant (column « catégorie »): the badge's colour band says it from afar."""
+
+    id: Identifier = Field(description="What the spreadsheet may write in « catégorie » (its label works too): participant.")
+    label: LText = Field(description="As printed on the badge, per language ('Intervenant', 'Speaker').")
+    colour: Colour = Field(description="Colour of the badge's band, #rrggbb.")
+
+
+class BadgeStock(Strict):
+    """A sheet of badge stock (A4): badges of one size in a grid, in millimetres.
+
+    ``precut``: the stock comes with the badges punched out (perforated), nothing to cut,
+    so no crop marks; otherwise crop marks are printed in the margins, where there is room.
+    """
+
+    id: Identifier = Field(description="Name of the stock, chosen by badges.stock: a6_lanyard.")
+    width: float = Field(gt=0, description="Width of one badge.")
+    height: float = Field(gt=0, description="Height of one badge.")
+    columns: int = Field(ge=1, description="Badges across the sheet.")
+    rows: int = Field(ge=1, description="Badges down the sheet.")
+    left: float = Field(0, ge=0, description="From the sheet's left edge to the first badge.")
+    top: float = Field(0, ge=0, description="From the sheet's top edge to the first badge.")
+    gap_x: float = Field(0, ge=0, description="Space between two badges side by side.")
+    gap_y: float = Field(0, ge=0, description="Space between two badges one above the other.")
+    precut: bool = Field(True, description="Pre-cut (perforated) stock: no crop marks.")
+
+    @property
+    def per_sheet(self) -> int:
+        return self.columns * self.rows
+
+    @model_validator(mode="after")
+    def _fits(self) -> "BadgeStock":
+        right = self.left + self.columns * self.width + (self.columns - 1) * self.gap_x
+        bottom = self.top + self.rows * self.height + (self.rows - 1) * self.gap_y
+        if right > A4_WIDTH + 0.01 or bottom > A4_HEIGHT + 0.01:
+            raise ValueError(f"{self.columns} × {self.rows} badges of {self.width:g} × {self.height:g} mm reach "
+                             f"{right:g} × {bottom:g} mm: more than an A4 sheet ({A4_WIDTH:g} × {A4_HEIGHT:g} mm)")
+        return self
+
+
+#: an A6 badge in a plastic lanyard pouch, four to a perforated A4 sheet
+A6_LANYARD = BadgeStock(id="a6_lanyard", width=105, height=148, columns=2, rows=2, left=0, top=0.5)
+#: a credit-card badge (85.6 × 54 mm), ten to an A4 sheet cut after printing
+CREDIT_CARD = BadgeStock(id="credit_card", width=85.6, height=54, columns=2, rows=5, left=19.4, top=13.5,
+                         precut=False)
+
+PublicField = Literal["name", "function", "organisation", "country", "email"]
+
+
+class Badges(Strict):
+    """Name badges (``merge --only badge``)."""
+
+    stock: Identifier = Field("a6_lanyard", description="The stock printed on: the id of one of badge_stocks.")
+    qr: Literal["vcard", "registration", "none"] = Field(
+        "registration", description="What the QR code holds: a vCard of the public fields, the registration number "
+        "(column « n° d'inscription »), or no QR code.")
+    public: list[PublicField] = Field(
+        default_factory=lambda: ["name", "organisation", "country"],
+        description="The fields the vCard gives away (qr: vcard): name, function, organisation, country, email.")
+    back: bool = Field(False, description="Print a back side for duplex printing (the same name, and the QR code).")
+
+
+class Certificates(Strict):
+    """Attendance certificates (``merge --only certificate``), after the event."""
+
+    prefix: Str = Field("{year}-", description="Printed before each certificate's number; {year} is the edition's.")
+    digits: int = Field(4, ge=1, le=8, description="Digits of the number (0012).")
+    date: Optional[Date] = Field(None, description="Date printed on the certificates; the event's last day when empty.")
+
+
 # --- sending by e-mail (python generate.py send) ---------------------------
 
 
@@ -448,3 +533,25 @@ class Edition(Strict):
     results: Optional[Results] = None
     smtp: Optional[Smtp] = Field(None, description="Mail server and sender of the e-mailed invitations (association.yaml).")
     mail: Optional[Mail] = Field(None, description="The e-mail that carries the letter (send command).")
+    categories: list[Category] = Field(default_factory=list, description="Kinds of participant (badge colour band), in the order the officer lists them.")
+    badge_stocks: list[BadgeStock] = Field(default_factory=lambda: [A6_LANYARD, CREDIT_CARD], description="The badge stocks the association buys (association.yaml).")
+    badges: Badges = Field(default_factory=Badges, description="Name badges: stock, QR code, back side.")
+    certificates: Certificates = Field(default_factory=Certificates, description="Attendance certificates: numbering, date.")
+
+    def category(self, key: str) -> Optional[Category]:
+        """The category a spreadsheet names by its id or label (case and accents aside)."""
+        wanted = _loose(key)
+        return next((c for c in self.categories
+                     if wanted in {_loose(c.id), _loose(c.label.fr or ""), _loose(c.label.en or "")}), None)
+
+    @property
+    def badge_stock(self) -> Optional[BadgeStock]:
+        return next((s for s in self.badge_stocks if s.id == self.badges.stock), None)
+
+
+
+def _loose(text: str) -> str:
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "", plain.lower())

@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from .errors import EditionError, Problem, RecipientsError
 from .fonts import unprintable
@@ -62,8 +62,31 @@ COLUMNS = (
     Column("email", "e-mail", ("email", "courriel", "mail", "adresseemail", "adresseelectronique", "emailaddress")),
     Column("lang", "langue", ("langue", "language", "lang")),
     Column("salutation", "formule d'appel", ("formuledappel", "formule", "appel", "salutation")),
+    Column("category", "catégorie", ("categorie", "category", "categories", "profil", "type", "statut")),
+    Column("present", "présent", ("present", "presente", "presence", "attended", "attendance")),
+    Column("registration", "n° d'inscription",
+           ("ndinscription", "noinscription", "numerodinscription", "inscription", "numero", "registration",
+            "registrationnumber", "registrationno", "registrationid", "ticket", "badgeid")),
 )
 COLUMN_HEADERS = {c.key: c.header for c in COLUMNS}
+#: the columns a letter needs (another document says which it needs: a badge needs no postal address)
+LETTER_COLUMNS = tuple(c.key for c in COLUMNS if c.required)
+#: what « présent » may say
+PRESENT_WORDS = {True: {"oui", "o", "x", "1", "yes", "y", "present", "presente", "vrai", "true"},
+                 False: {"", "non", "n", "0", "no", "absent", "absente", "faux", "false"}}
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """What a document needs of each row: its required columns, a postal address, a known category."""
+
+    required: tuple[str, ...] = LETTER_COLUMNS
+    address: bool = True
+    #: the category named in a cell (id or label) -> its id, or None when unknown; None: no categories checked
+    category_of: Callable[[str], str | None] | None = None
+    categories: tuple[str, ...] = ()  # the ids, for the message of an unknown one
+
+LETTER_RULES = RowRules()
 
 LANGUAGE_WORDS = {
     "fr": {"", "fr", "fra", "francais", "french", "f"},
@@ -94,6 +117,12 @@ class Recipient:
     compacted: tuple[str, ...] = ()
     #: name and postal address compared loosely: two rows with the same identity are one person
     identity: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    function: str = ""
+    organisation: str = ""
+    country: str = ""
+    category: str = ""  # a category id of the edition, or "" (none given)
+    present: bool = False  # column « présent »: came to the event (certificates)
+    registration: str = ""  # column « n° d'inscription »
 
     @property
     def name(self) -> str:
@@ -218,16 +247,17 @@ class Cell:
 
 
 def read_recipients(path: Path, protocol: Protocol, sheet: str | None = None,
-                    font_coverage: frozenset[int] | None = None) -> RecipientList:
+                    font_coverage: frozenset[int] | None = None, rules: RowRules = LETTER_RULES) -> RecipientList:
     """Read and check every row of an XLSX or CSV file of recipients.
 
     ``font_coverage``: the characters the bundled fonts can print; a row using
     another one is rejected rather than printed with a missing-glyph box.
+    ``rules``: the columns the document needs and what it checks (a letter's by default).
     Whatever the file holds, this returns the rows (each good or rejected with
     its reason) or raises ``RecipientsError``, in bounded time and memory.
     """
     headers, rows, source = read_table(path, sheet)
-    columns = map_columns(headers, path.name)
+    columns = map_columns(headers, path.name, rules.required)
     result = RecipientList(source)
     seen: dict[tuple, int] = {}
     for row in rows:
@@ -237,11 +267,12 @@ def read_recipients(path: Path, protocol: Protocol, sheet: str | None = None,
         values = {key: row.cells[index] if index < len(row.cells) else Cell("") for key, index in columns.items()}
         if not any(v.text for v in values.values()):
             continue  # an empty row (Excel often keeps a few at the end)
-        outcome = check_row(row.number, values, protocol, font_coverage)
+        outcome = check_row(row.number, values, protocol, font_coverage, rules)
         if isinstance(outcome, Recipient):
             key = outcome.identity
             if key in seen:
-                outcome = Rejected(row.number, outcome.name, (f"duplicate of row {seen[key]} (same name and address)",))
+                same = "same name and address" if rules.address else "same name, organisation and e-mail"
+                outcome = Rejected(row.number, outcome.name, (f"duplicate of row {seen[key]} ({same})",))
             else:
                 seen[key] = row.number
         (result.recipients if isinstance(outcome, Recipient) else result.rejected).append(outcome)
@@ -520,8 +551,8 @@ def decode_csv(data: bytes, display: str = "") -> str:
     raise RecipientsError(problems)
 
 
-def map_columns(headers: list[str], display: str) -> dict[str, int]:
-    """Which column holds which field, found from the headers; every required one must be there."""
+def map_columns(headers: list[str], display: str, required: tuple[str, ...] = LETTER_COLUMNS) -> dict[str, int]:
+    """Which column holds which field, found from the headers; every ``required`` one must be there."""
     by_alias = {alias: column.key for column in COLUMNS for alias in column.aliases}
     found: dict[str, int] = {}
     problems = []
@@ -535,12 +566,12 @@ def map_columns(headers: list[str], display: str) -> dict[str, int]:
                 f"'{preview(header, 40)}'; keep one",
                 file=display))
         found.setdefault(key, index)
-    missing = [c.header for c in COLUMNS if c.required and c.key not in found]
+    missing = [c.header for c in COLUMNS if c.key in required and c.key not in found]
     if missing:
         problems.append(Problem(
             f"missing column(s): {', '.join(missing)}. Columns found: {_listed(headers)}. "
-            f"Expected: {', '.join(c.header for c in COLUMNS if c.required)} "
-            f"(and optionally {', '.join(c.header for c in COLUMNS if not c.required)}); "
+            f"Expected: {', '.join(c.header for c in COLUMNS if c.key in required)} "
+            f"(and optionally {', '.join(c.header for c in COLUMNS if c.key not in required)}); "
             "the first row of the sheet must hold these headers",
             file=display))
     if problems:
@@ -559,8 +590,8 @@ def _listed(headers: list[str], most: int = 20) -> str:
 
 
 def check_row(row: int, cells: dict[str, Cell], protocol: Protocol,
-              font_coverage: frozenset[int] | None = None) -> Recipient | Rejected:
-    """A Recipient made from one row, or the reasons why it makes no letter."""
+              font_coverage: frozenset[int] | None = None, rules: RowRules = LETTER_RULES) -> Recipient | Rejected:
+    """A Recipient made from one row, or the reasons why it makes no document."""
     reasons = []
     for key, cell in cells.items():
         column = COLUMN_HEADERS[key]
@@ -588,14 +619,36 @@ def check_row(row: int, cells: dict[str, Cell], protocol: Protocol,
     lang = language_of(text.get("lang", ""))
     if lang is None:
         reasons.append(f"unknown language « {text['lang']} »; the letter exists in fr and en")
-    block, address_problems, compacted = address_block(TITLE_WORDS[lang or "fr"].get(title or "", ""), text)
-    reasons.extend(address_problems)
+    if rules.address:
+        block, address_problems, compacted = address_block(TITLE_WORDS[lang or "fr"].get(title or "", ""), text)
+        reasons.extend(address_problems)
+        identity = tuple(_key(text.get(k, "")) for k in ("last_name", "first_name", "address1", "postcode", "city"))
+    else:
+        block, compacted = (), ()
+        identity = tuple(_loose(text.get(k, "")) for k in ("last_name", "first_name", "organisation", "email"))
+    category = text.get("category", "")
+    if category and rules.category_of is not None:
+        category = rules.category_of(category)
+        if category is None:
+            reasons.append(f"unknown catégorie « {text['category']} »; the categories are: "
+                           + (", ".join(rules.categories) or "none (add them under categories: in the edition)"))
+    present = present_of(text.get("present", ""))
+    if present is None:
+        reasons.append(f"présent « {text['present']} » is neither oui nor non")
+    if "registration" in rules.required and not text.get("registration"):
+        reasons.append("no registration number (column « n° d'inscription » is empty)")
     if reasons:
         return Rejected(row, who, tuple(reasons))
     salutation = text.get("salutation", "").rstrip(" ,") or protocol.salutation(title, text.get("function", ""), lang)
-    identity = tuple(_key(text.get(k, "")) for k in ("last_name", "first_name", "address1", "postcode", "city"))
     return Recipient(row, title, text.get("first_name", ""), text["last_name"], lang, salutation, block, email,
-                     compacted, identity)
+                     compacted, identity, text.get("function", ""), text.get("organisation", ""),
+                     text.get("country", ""), category or "", bool(present), text.get("registration", ""))
+
+
+def present_of(text: str) -> bool | None:
+    """« oui » / « non » (x, 1, yes, présent… and an empty cell: not present); None when it says neither."""
+    key = _key(text)
+    return next((value for value, words in PRESENT_WORDS.items() if key in words), None)
 
 
 def language_of(text: str) -> str | None:
@@ -718,6 +771,11 @@ def _strip_accents(text: str) -> str:
 def _key(text: str) -> str:
     """A header or value compared loosely: lower case, no accents, letters and digits only."""
     return re.sub(r"[^a-z0-9]+", "", _strip_accents(text).lower())
+
+
+def _loose(text: str) -> str:
+    """A name compared loosely in any script: case, accents, spaces and punctuation aside."""
+    return re.sub(r"[\W_]+", "", _strip_accents(text).casefold())
 
 
 def _words(text: str) -> str:

@@ -39,6 +39,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
+from .build import load_edition
 from .errors import EditionError, MailError, Problem, UsageError
 from .mail import DEFAULT_PORTS, Composer, MergedLetter, UnsendableAddress, mailbox, message_id
 from .merge import MergeResult, merge
@@ -137,8 +138,6 @@ def send(
     ``ask_password(prompt)`` is called when the server needs a password and
     the environment has none.
     """
-    from .build import load_edition
-
     check_options(dry_run, proof_to, resend)
     loaded = load_edition(project, year)
     composer = Composer(loaded.edition, loaded.sources)

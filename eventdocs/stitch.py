@@ -1,340 +1,44 @@
-"""Put one recipient into a letter rendered once: fill the DOCX, lay the address over the PDF.
+"""Put one person into a page laid out once: the PDF of a letter or a certificate, drawn from forms.
 
-Letters differ only in their address block and their salutation, so the mail
-merge renders each variant (language × salutation) once and finishes every
-letter here, without laying out the text again:
+Letters differ only in their address block and their salutation, certificates
+only in the name, function and number of the person, so the merge lays out each
+variant (a letter's language × salutation, a certificate's language) once and
+finishes every person's PDF here, without laying out the text again (the Word
+files are filled in docxfill.py):
 
-- DOCX: the variant's ``word/document.xml`` holds two markers, where the
-  address and the salutation go; a letter is that XML with the markers replaced
-  by its own text, zipped with the other parts of the variant, compressed once.
-- PDF: every address of a batch is laid out by WeasyPrint in one address sheet,
-  each address in its own PDF form (Form XObject) at the place of the envelope
-  window. A letter is the variant's PDF whose first page also draws that form
-  (``q /RecipientAddress Do Q`` in an extra content stream). The form keeps its
-  own resources, so its fonts never clash with the letter's; no content stream
-  is parsed or rewritten.
+- every person of a batch is laid out by WeasyPrint in one sheet
+  (letter-addresses.html, certificate-names.html), each in its own PDF form
+  (Form XObject) at its place on the page. A person's PDF is the variant's PDF
+  whose first page also draws that form (``q /RecipientAddress Do Q`` in an
+  extra content stream). The form keeps its own resources, so its fonts never
+  clash with the page's; no content stream is parsed or rewritten.
 
 Objects are read with pypdf once, in the process that rendered them, and
 serialized into "parts" (bytes with holes for references); a file is then
 assembled by joining parts at its own object numbers, without parsing again.
-``CombinedPdf`` writes all letters of a language into one file for printing,
+``CombinedPdf`` writes all documents of a language into one file for printing,
 each variant's and each sheet's objects (fonts...) stored once, every letter
-starting on an odd page.
+starting on an odd page (``duplex``).
+
+The objects are serialized once into parts (pdfparts.py); the combined print
+file of a language is written by combined.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
-from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject, ContentStream, DictionaryObject, FloatObject, IndirectObject, NameObject, NumberObject, StreamObject,
 )
 
-from . import ooxml, wordfonts
 from .errors import Problem, TemplateError
-
-#: private-use characters that stand for the address and the salutation in a rendered DOCX
-ADDRESS_MARKER = "\ue0a1"
-SALUTATION_MARKER = "\ue0a2"
-
-FORM_NAME = "/RecipientAddress"
-PDF_HEADER = b"%PDF-1.7\n%\xb5\xed\xae\xfb\n"
-OPEN_STREAM = b"q\n"
-
-
-def drawing_stream(mcid: int | None = None) -> bytes:
-    """The content stream added after a page's own: draws the address form.
-
-    The page's content is wrapped in q/Q first, so the form is drawn in the
-    graphics state of a fresh page. In a tagged letter the address is marked
-    content ``mcid``, a paragraph of the structure tree.
-    """
-    draw = b"q " + FORM_NAME.encode() + b" Do Q"
-    if mcid is not None:
-        draw = b"/P <</MCID %d>> BDC " % mcid + draw + b" EMC"
-    return _stream(b"Q\n" + draw + b"\n")
-
-
-# --- DOCX ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _ZipEntry:
-    name: bytes
-    crc: int
-    size: int
-    data: bytes  # deflated
-
-
-class LetterDocx:
-    """A rendered DOCX variant with markers, turned into one DOCX per recipient."""
-
-    XML = "word/document.xml"
-    #: every entry gets this time (2000-01-01 00:00, as wordfonts.ZIP_TIME) so equal letters are equal bytes
-    DOS_DATE, DOS_TIME = (2000 - 1980) << 9 | 1 << 5 | 1, 0
-
-    def __init__(self, data: bytes, template: str = "templates/letter.docx", fonts_dir: Path | None = None):
-        self._fonts_dir = fonts_dir  # where the fonts to embed again come from, for a name in another script
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if self.XML not in names:
-                raise TemplateError(Problem("not a Word document (no word/document.xml)", file=template))
-            xml = archive.read(self.XML).decode("utf-8")
-            self._entries = [None if n == self.XML else _deflated(n, archive.read(n)) for n in names]
-        _check_markers(xml, template)
-        before, after = xml.split(ADDRESS_MARKER)
-        self._before = before.split(SALUTATION_MARKER)
-        self._after = after.split(SALUTATION_MARKER)
-
-    def fill(self, address: Iterable[str], salutation: str, comment: bytes = b"") -> bytes:
-        """The DOCX of one recipient: address lines (one run, line breaks) and salutation.
-
-        ``comment`` goes in the zip's comment, at the very end of the file (see ``file_mark``).
-        """
-        runs = ooxml.text_lines(address)
-        greeting = escape(salutation)
-        xml = greeting.join(self._before) + runs + greeting.join(self._after)
-        entry = _deflated(self.XML, xml.encode("utf-8"))
-        data = self._zip([entry if e is None else e for e in self._entries], comment)
-        if self._fonts_dir and wordfonts.needs_embedding(" ".join(address) + salutation):
-            # a name in another script: its characters added to the subsets the variant embedded
-            data = wordfonts.add_characters(data, self._fonts_dir, " ".join(address) + salutation, comment)
-        return data
-
-    def _zip(self, entries: list[_ZipEntry], comment: bytes) -> bytes:
-        local, central, offset = [], [], 0
-        for e in entries:
-            header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, self.DOS_TIME, self.DOS_DATE,
-                                 e.crc, len(e.data), e.size, len(e.name), 0)
-            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 3 << 8 | 20, 20, 0, 8, self.DOS_TIME,
-                                       self.DOS_DATE, e.crc, len(e.data), e.size, len(e.name), 0, 0, 0, 0,
-                                       0o644 << 16, offset) + e.name)
-            local += (header, e.name, e.data)
-            offset += len(header) + len(e.name) + len(e.data)
-        directory = b"".join(central)
-        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset,
-                          len(comment))
-        return b"".join(local) + directory + end + comment
-
-
-def _deflated(name: str, data: bytes) -> _ZipEntry:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return _ZipEntry(name.encode("utf-8"), zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
-
-
-def _check_markers(xml: str, template: str) -> None:
-    """The variant must have one address and at least one salutation, each inside a text run."""
-    problems = []
-    if xml.count(ADDRESS_MARKER) != 1:
-        problems.append("the mail merge needs {{ recipient_block }} once, in the address frame")
-    if SALUTATION_MARKER not in xml:
-        problems.append("the mail merge needs {{ salutation }} in the salutation line")
-    for marker in (ADDRESS_MARKER, SALUTATION_MARKER):
-        at = xml.find(marker)
-        opened = [m.start() for m in re.finditer(r"<w:t[ >]", xml[:at])] if at >= 0 else []
-        if at >= 0 and (not opened or opened[-1] < xml.rfind("</w:t>", 0, at)):
-            problems.append("a merge field is not inside a text run")
-    if problems:
-        raise TemplateError([Problem(p, file=template) for p in problems])
-
-
-# --- what a finished file was made from ---------------------------------------------------------------------
-
-
-def file_mark(digest: str) -> bytes:
-    """16 bytes written at the end of a finished letter: its PDF /ID, its DOCX zip comment.
-
-    A file that ends with the mark of its inputs' digest is complete and up to
-    date (files are renamed into place whole), so a new run can skip it.
-    """
-    return hashlib.md5(digest.encode()).digest()
-
-
-def has_mark(path, mark: bytes) -> bool:
-    """Whether the file at ``path`` ends with ``mark`` (in its PDF trailer or as its zip comment)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - 256))
-            tail = handle.read()
-    except OSError:
-        return False
-    return tail.endswith(mark) or b"/ID [<%s>" % mark.hex().encode() in tail
-
-
-# --- PDF objects, serialized once -------------------------------------------------------------------
-#
-# A PDF object is serialized once into "parts": bytes, with each reference to
-# another object left as a hole (an int). Placing parts at given object numbers
-# is then a join, so the same fonts, pages and addresses go into thousands of
-# files without being parsed or serialized again.
-
-Parts = tuple  # bytes and ints: an object's PDF syntax, each reference an index into a list of objects
-
-
-def serialize(obj, number: Callable[[int], int], retag: str = "") -> bytes:
-    """The PDF syntax of a direct object, indirect references renumbered by ``number``."""
-    return place(parts_of(obj, number, retag), _Identity())
-
-
-def parts_of(obj, index: Callable[[int], int], retag: str = "") -> Parts:
-    """The PDF syntax of a direct object, each reference left as ``index(object number)``.
-
-    A ``_Ref(n)`` is left as hole ``n``. With ``retag``, font
-    subsets get a new name tag derived from it: WeasyPrint names a subset after
-    its font, not its glyphs, and two subsets in one file must not share a name
-    (printers may cache fonts by name).
-    """
-    chunks: list = []
-    _write(obj, lambda idnum: -idnum if idnum < 0 else index(idnum), chunks, retag)
-    parts, pending = [], []
-    for chunk in chunks:
-        if isinstance(chunk, bytes):
-            pending.append(chunk)
-        else:
-            parts += [b"".join(pending), chunk]
-            pending = []
-    parts.append(b"".join(pending))
-    return tuple(parts)
-
-
-def place(parts: Parts, numbers) -> bytes:
-    """Parts with their holes filled: ``numbers[hole]`` is the object number of each reference."""
-    return b"".join(part if isinstance(part, bytes) else b"%d 0 R" % numbers[part] for part in parts)
-
-
-class _Identity:
-    """Holes that are object numbers already."""
-
-    def __getitem__(self, number: int) -> int:
-        return number
-
-
-SUBSET_NAME = re.compile(r"^/[A-Z]{6}\+")
-
-
-def _retagged(name: str, retag: str) -> NameObject:
-    digest = hashlib.sha1(f"{retag}{name}".encode()).digest()
-    tag = "".join(chr(65 + b % 26) for b in digest[:6])
-    return NameObject(f"/{tag}+{name[8:]}")
-
-
-_NAMES: dict[str, bytes] = {}
-
-
-def _name(name: str) -> bytes:
-    """A name in PDF syntax (escaped by pypdf), remembered: the same few names come back all the time."""
-    if name not in _NAMES:
-        buffer = io.BytesIO()
-        NameObject(name).write_to_stream(buffer)
-        _NAMES[name] = buffer.getvalue()
-    return _NAMES[name]
-
-
-def _write(obj, hole: Callable[[int], int], out: list, retag: str = "") -> None:
-    if isinstance(obj, IndirectObject):
-        out.append(hole(obj.idnum))
-    elif isinstance(obj, NameObject):
-        out.append(_name(obj))
-    elif isinstance(obj, DictionaryObject):
-        out.append(b"<<")
-        for key, value in obj.items():
-            if isinstance(obj, StreamObject) and key == "/Length":
-                continue
-            out.append(_name(key) + b" ")
-            if retag and key in ("/BaseFont", "/FontName") and SUBSET_NAME.match(str(value)):
-                value = _retagged(str(value), retag)
-            _write(value, hole, out, retag)
-            out.append(b"\n")
-        if isinstance(obj, StreamObject):
-            # the raw (still compressed) bytes, as pypdf itself writes them
-            out.append(b"/Length %d>>\nstream\n" % len(obj._data) + obj._data + b"\nendstream")
-        else:
-            out.append(b">>")
-    elif isinstance(obj, ArrayObject):
-        out.append(b"[")
-        for i, item in enumerate(obj):
-            if i:
-                out.append(b" ")
-            _write(item, hole, out, retag)
-        out.append(b"]")
-    else:
-        buffer = io.BytesIO()
-        obj.write_to_stream(buffer)
-        out.append(buffer.getvalue())
-
-
-def _indirect(num: int, body: bytes) -> bytes:
-    return b"%d 0 obj\n" % num + body + b"\nendobj\n"
-
-
-def _stream(data: bytes) -> bytes:
-    return b"<</Length %d>>\nstream\n" % len(data) + data + b"\nendstream"
-
-
-def _closure(reader: PdfReader, roots: Iterable) -> list[int]:
-    """Numbers of every indirect object of ``reader`` reachable from ``roots``, in a stable order."""
-    seen: dict[int, None] = {}
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, IndirectObject):
-            if node.idnum in seen or node.idnum < 0:
-                continue
-            seen[node.idnum] = None
-            stack.append(reader.get_object(node.idnum))
-        elif isinstance(node, DictionaryObject):
-            stack.extend(node.values())
-        elif isinstance(node, ArrayObject):
-            stack.extend(node)
-    return sorted(seen)
-
-
-def _contents(page: DictionaryObject) -> list:
-    contents = page.raw_get("/Contents") if "/Contents" in page else None
-    if contents is None:
-        return []
-    resolved = contents.get_object()
-    return list(resolved) if isinstance(resolved, ArrayObject) else [contents]
-
-
-def _page_with_form(page: DictionaryObject, open_ref, drawing_ref, form_ref) -> DictionaryObject:
-    """A copy of ``page`` that also draws the recipient's address form, after its own content."""
-    result = DictionaryObject(page)
-    result[NameObject("/Contents")] = ArrayObject([open_ref, *_contents(page), drawing_ref])
-    resources = DictionaryObject(page["/Resources"].get_object())
-    xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-    xobjects[NameObject(FORM_NAME)] = form_ref
-    resources[NameObject("/XObject")] = xobjects
-    result[NameObject("/Resources")] = resources
-    return result
-
-
-class _Ref(IndirectObject):
-    """A reference to an object of the file being written, not of a source PDF.
-
-    It is stored with a negative number so that serializing tells it apart
-    from the source's references, which are renumbered.
-    """
-
-    def __init__(self, num: int):
-        super().__init__(-num, 0, None)
-
-
-def _xref(offsets: list[int]) -> bytes:
-    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % len(offsets)]
-    lines += [b"%010d 00000 n \n" % at for at in offsets[1:]]
-    return b"".join(lines) + b"trailer\n"
+from .pdfparts import (
+    OPEN_STREAM, PDF_HEADER, Identity, Parts, Ref, closure, drawing_stream, indirect, page_with_form, parts_of, place,
+    serialize, stream, xref,
+)
 
 
 # --- a variant of the letter --------------------------------------------------------------------------------
@@ -358,13 +62,13 @@ class LetterPdf:
         trailer = self.reader.trailer
         root, info = trailer.raw_get("/Root"), trailer.raw_get("/Info")
         page1 = self.pages[0].indirect_reference.idnum
-        order = _closure(self.reader, [root, info])
+        order = closure(self.reader, [root, info])
         number = {old: new for new, old in enumerate(order, start=1)}
         size = len(order) + 1
         open_num, drawing_num, form_num, paragraph_num = size, size + 1, size + 3, size + 4
-        own = {open_num: _stream(OPEN_STREAM), drawing_num: drawing_stream()}
-        replaced = {page1: _page_with_form(self.pages[0], _Ref(open_num), _Ref(drawing_num), _Ref(form_num))}
-        tagging = _tag_address(self.reader, page1, _Ref(paragraph_num))
+        own = {open_num: stream(OPEN_STREAM), drawing_num: drawing_stream()}
+        replaced = {page1: page_with_form(self.pages[0], Ref(open_num), Ref(drawing_num), Ref(form_num))}
+        tagging = _tag_address(self.reader, page1, Ref(paragraph_num))
         if tagging is not None:
             changed, mcid, paragraph = tagging
             replaced.update(changed)
@@ -373,12 +77,12 @@ class LetterPdf:
         for old in order:
             offsets.append((number[old], len(blob)))
             obj = replaced[old] if old in replaced else self.reader.get_object(old)
-            blob += _indirect(number[old], serialize(obj, number.__getitem__))
+            blob += indirect(number[old], serialize(obj, number.__getitem__))
         if tagging is not None:
             own[paragraph_num] = serialize(paragraph, number.__getitem__)
         for num, body in own.items():
             offsets.append((num, len(blob)))
-            blob += _indirect(num, body)
+            blob += indirect(num, body)
         first_free = paragraph_num + 1 if tagging is not None else form_num + 1
         return LetterTemplate(first_free, number[root.idnum], number[info.idnum], form_num, bytes(blob),
                               tuple(offsets))
@@ -391,19 +95,19 @@ class LetterPdf:
         pages = []
         for page in self.pages:
             pages.append({k: v for k, v in page.items() if k in keep})
-        for old in _closure(self.reader, [v for page in pages for v in page.values()]):
+        for old in closure(self.reader, [v for page in pages for v in page.values()]):
             index[old] = len(objects)
             objects.append(old)
         count = len(objects)  # then: the open stream, the drawing stream, the form, the page tree
-        first = _page_with_form(DictionaryObject(pages[0]), _Ref(count), _Ref(count + 1), _Ref(count + 2))
+        first = page_with_form(DictionaryObject(pages[0]), Ref(count), Ref(count + 1), Ref(count + 2))
         pages[0] = {k: v for k, v in first.items() if k in keep}
         page_parts = []
         for page in pages:
-            entries = DictionaryObject({NameObject("/Type"): NameObject("/Page"), NameObject("/Parent"): _Ref(count + 3)})
+            entries = DictionaryObject({NameObject("/Type"): NameObject("/Page"), NameObject("/Parent"): Ref(count + 3)})
             entries.update(page)
             page_parts.append(parts_of(entries, index.__getitem__, key))
         return VariantParts(key, tuple(parts_of(self.reader.get_object(old), index.__getitem__, key) for old in objects),
-                            tuple(page_parts), serialize(self.pages[0]["/MediaBox"], _Identity().__getitem__))
+                            tuple(page_parts), serialize(self.pages[0]["/MediaBox"], Identity().__getitem__))
 
 
 @dataclass(frozen=True)
@@ -416,7 +120,7 @@ class VariantParts:
     media_box: bytes
 
 
-def _tag_address(reader: PdfReader, page1: int, paragraph: "_Ref"):
+def _tag_address(reader: PdfReader, page1: int, paragraph: "Ref"):
     """How a tagged letter's structure tree takes the address as a paragraph on page 1.
 
     Returns the replaced objects (old number -> new version), the marked-content
@@ -493,7 +197,7 @@ class LetterTemplate:
         chunks = [PDF_HEADER, self.blob]
         position += len(self.blob)
         for num, body in tail:
-            data = _indirect(num, body)
+            data = indirect(num, body)
             offsets[num] = position
             chunks.append(data)
             position += len(data)
@@ -503,7 +207,7 @@ class LetterTemplate:
         position += len(shared_blob)
         trailer = b"<</Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]>>" % (
             len(offsets), self.root, self.info, file_id.hex().encode(), file_id.hex().encode())
-        chunks.append(_xref(offsets) + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % position)
+        chunks.append(xref(offsets) + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % position)
         return b"".join(chunks)
 
 
@@ -521,26 +225,25 @@ class AddressSheet:
     form on its own (pypdf) see its text the right way up.
     """
 
-    def __init__(self, data: bytes, count: int):
+    def __init__(self, data: bytes, count: int, template: str = "templates/letter-addresses.html"):
         self.reader = PdfReader(io.BytesIO(data))
         self._forms: list[tuple[IndirectObject, list[float]]] = []
         for page in self.reader.pages:
             self._forms += _drawn_forms(page, self.reader)
         if len(self._forms) != count:
             raise TemplateError(Problem(
-                f"the address sheet gave {len(self._forms)} address forms for {count} addresses; "
-                "each .recipient of letter-addresses.html must be drawn on its own (opacity below 1)",
-                file="templates/letter-addresses.html"))
+                f"the sheet gave {len(self._forms)} forms for {count} people; each one must be drawn on its own "
+                "(opacity below 1)", file=template))
 
     def parts(self, key: str) -> "SheetParts":
         """The forms and what they use (fonts...), serialized once, to be placed in any number of files."""
         resources = [ref.get_object()["/Resources"].get_object() for ref, _ in self._forms]
-        shared = _closure(self.reader, [value for r in resources for value in r.values()])
+        shared = closure(self.reader, [value for r in resources for value in r.values()])
         index = {old: i for i, old in enumerate(shared)}
         own_resources = len(shared)  # each address's resources come right after the shared objects
         addresses = []
         for (ref, matrix), address_resources in zip(self._forms, resources):
-            form = _plain_form(ref.get_object(), matrix, _Ref(own_resources))
+            form = _plain_form(ref.get_object(), matrix, Ref(own_resources))
             addresses.append((parts_of(address_resources, index.__getitem__, key),
                               parts_of(form, index.__getitem__, key)))
         return SheetParts(key, tuple(parts_of(self.reader.get_object(old), index.__getitem__, key) for old in shared),
@@ -556,7 +259,7 @@ def _plain_form(source: StreamObject, matrix: list[float], resources: IndirectOb
                                             for v in _transformed_box(source["/BBox"], matrix))
     form[NameObject("/Resources")] = resources
     # left uncompressed: an address is a few hundred bytes, compressing each one costs more than it saves
-    form._data = b" ".join(_number(v) for v in matrix) + b" cm\n" + source.get_data()
+    form.set_data(b" ".join(_number(v) for v in matrix) + b" cm\n" + source.get_data())
     return form
 
 
@@ -576,7 +279,7 @@ class SheetParts:
             blob, offsets = bytearray(), []
             for num, parts in zip(numbers, self.shared):
                 offsets.append((num, len(blob)))
-                blob += _indirect(num, place(parts, numbers))
+                blob += indirect(num, place(parts, numbers))
             self._placed[base] = (bytes(blob), offsets, numbers)
         return self._placed[base]
 
@@ -617,137 +320,3 @@ def _multiply(m: list[float], n: list[float]) -> list[float]:
     a, b, c, d, e, f = m
     A, B, C, D, E, F = n
     return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
-
-
-# --- the combined PDF of one language ------------------------------------------------------------------
-
-
-#: pages per node of a combined PDF's page tree: readers find page 16,000 of a 20,000-page file quickly
-PAGES_PER_NODE = 64
-
-
-class CombinedPdf:
-    """Every letter of one language in one PDF for printing, written as it goes (memory stays flat).
-
-    Each letter starts on an odd page: a blank page follows a letter with an odd
-    number of pages, so duplex printing never puts two recipients on one sheet.
-    Each variant's and each sheet's objects (fonts...) are written once.
-    """
-
-    def __init__(self, out: BinaryIO, title: str, author: str, lang: str, file_id: bytes):
-        self._out = out
-        self._file_id = file_id
-        self._position = 0
-        self._offsets: dict[int, int] = {}
-        self._next = 1
-        self._pages_num = self._allocate()
-        self._kids: list[int] = []
-        self._leaves: list[tuple[int, list[int]]] = []  # the page tree: nodes of at most PAGES_PER_NODE pages
-        self._outline: list[tuple[str, int]] = []
-        self._numbers: dict[str, list[int]] = {}  # source key -> object number of each of its objects
-        self._meta = (title, author, lang)
-        self._emit(PDF_HEADER)
-        self._open_num = self._write_object(_stream(OPEN_STREAM))
-        self._drawing_num = self._write_object(drawing_stream())
-
-    @property
-    def page_count(self) -> int:
-        return len(self._kids)
-
-    def add_letter(self, variant: VariantParts, sheet: SheetParts, index: int, bookmark: str) -> None:
-        """Append one letter: the variant's pages, the first one with address ``index`` of ``sheet``."""
-        first_page = len(self._kids)
-        shared = self._placed(sheet.key, sheet.shared)
-        resources, form = sheet.addresses[index]
-        resources_num = self._write_object(place(resources, shared))
-        form_num = self._write_object(place(form, [*shared, resources_num]))
-        objects = self._placed(variant.key, variant.objects)
-        for page in variant.pages:
-            parent = self._leaf()
-            self._add_page(place(page, [*objects, self._open_num, self._drawing_num, form_num, parent]), parent)
-        if len(variant.pages) % 2:
-            parent = self._leaf()
-            self._add_page(b"<</Type /Page /Parent %d 0 R /MediaBox %s /Resources <<>>>>"
-                           % (parent, variant.media_box), parent)
-        self._outline.append((bookmark, self._kids[first_page]))
-
-    def forget(self, sheet: SheetParts) -> None:
-        """The sheet's letters are all written: drop its numbering."""
-        self._numbers.pop(sheet.key, None)
-
-    def close(self) -> None:
-        """Write the page tree, the bookmarks, the catalog and the cross-reference table."""
-        for num, kids in self._leaves:
-            self._write_object(b"<</Type /Pages /Parent %d 0 R /Count %d /Kids [%s]>>"
-                               % (self._pages_num, len(kids), b" ".join(b"%d 0 R" % k for k in kids)), num)
-        leaves = b" ".join(b"%d 0 R" % num for num, _ in self._leaves)
-        self._write_object(b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(self._kids), leaves), self._pages_num)
-        outline_num = self._write_outline()
-        title, author, lang = self._meta
-        info = self._write_object(b"<</Title %s /Author %s /Producer (eventdocs)>>" % (_text(title), _text(author)))
-        catalog = self._write_object(
-            b"<</Type /Catalog /Pages %d 0 R /Lang %s /PageMode /UseOutlines%s /ViewerPreferences "
-            b"<</DisplayDocTitle true>>>>" % (self._pages_num, _text(lang),
-                                               b" /Outlines %d 0 R" % outline_num if outline_num else b""))
-        size = self._next
-        offsets = [self._offsets.get(n, 0) for n in range(size)]
-        file_id = self._file_id.hex().encode()
-        xref_at = self._position
-        self._emit(_xref(offsets) + b"<</Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]>>"
-                   % (size, catalog, info, file_id, file_id) + b"\nstartxref\n%d\n%%%%EOF\n" % xref_at)
-
-    # -- writing --
-
-    def _allocate(self) -> int:
-        self._next += 1
-        return self._next - 1
-
-    def _emit(self, data: bytes) -> None:
-        self._out.write(data)
-        self._position += len(data)
-
-    def _write_object(self, body: bytes, num: int | None = None) -> int:
-        num = num or self._allocate()
-        self._offsets[num] = self._position
-        self._emit(_indirect(num, body))
-        return num
-
-    def _leaf(self) -> int:
-        """The page tree node the next page goes in (a new one every PAGES_PER_NODE pages)."""
-        if not self._leaves or len(self._leaves[-1][1]) >= PAGES_PER_NODE:
-            self._leaves.append((self._allocate(), []))
-        return self._leaves[-1][0]
-
-    def _add_page(self, body: bytes, parent: int) -> None:
-        num = self._write_object(body)
-        self._kids.append(num)
-        self._leaves[-1][1].append(num)
-
-    def _placed(self, key: str, objects: tuple[Parts, ...]) -> list[int]:
-        """The numbers of a source's objects in this file, written the first time they are needed."""
-        if key not in self._numbers:
-            numbers = [self._allocate() for _ in objects]
-            for num, parts in zip(numbers, objects):
-                self._write_object(place(parts, numbers), num)
-            self._numbers[key] = numbers
-        return self._numbers[key]
-
-    def _write_outline(self) -> int | None:
-        if not self._outline:
-            return None
-        root = self._allocate()
-        items = [self._allocate() for _ in self._outline]
-        for i, ((title, page), num) in enumerate(zip(self._outline, items)):
-            links = b"".join(
-                b" /%s %d 0 R" % (name, other) for name, other in
-                ((b"Prev", items[i - 1] if i else 0), (b"Next", items[i + 1] if i + 1 < len(items) else 0)) if other)
-            self._write_object(b"<</Title %s /Parent %d 0 R /Dest [%d 0 R /XYZ null null null]%s>>"
-                               % (_text(title), root, page, links), num)
-        self._write_object(b"<</Type /Outlines /First %d 0 R /Last %d 0 R /Count %d>>"
-                           % (items[0], items[-1], len(items)), root)
-        return root
-
-
-def _text(value: str) -> bytes:
-    """A PDF text string (UTF-16 with BOM, so any script survives)."""
-    return b"<feff" + value.encode("utf-16-be").hex().encode() + b">"

@@ -149,6 +149,13 @@ def _consistency_problems(edition: Edition, raw: RawEdition) -> Iterator[Problem
                     ("programme", i, "sessions", j, "start"),
                     "sessions must be listed in time order",
                 )
+    if edition.badge_stock is None:
+        yield src.problem(("badges", "stock"), f"unknown stock '{edition.badges.stock}'; the stocks are: "
+                          + ", ".join(s.id for s in edition.badge_stocks) + " (badge_stocks:)")
+    ids = [c.id for c in edition.categories]
+    for i, category in enumerate(edition.categories):
+        if ids.index(category.id) != i:
+            yield src.problem(("categories", i, "id"), f"'{category.id}' is already the id of categories[{ids.index(category.id)}]")
     if edition.letter and edition.letter.date > edition.dates[0]:
         yield src.problem(("letter", "date"), "the invitation letter is dated after the event")
     if edition.results and edition.results.communique_date < edition.dates[-1]:

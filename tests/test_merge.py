@@ -130,9 +130,11 @@ def letter(result, row: int):
 
 def test_headers_are_found_whatever_their_case_accents_spacing_or_language():
     french = ["CIVILITE", " prénom ", "Nom", "FONCTION", "Collectivité / Organisation", "adresse1", "Adresse  2",
-              "ADRESSE 3", "code-postal", "VILLE", "pays", "e-mail", "Langue", "formule d’appel"]
+              "ADRESSE 3", "code-postal", "VILLE", "pays", "e-mail", "Langue", "formule d’appel", "Catégorie", "Présent",
+              "N° d'inscription"]
     english = ["Title", "First name", "Last Name", "Position", "Organization", "Address line 1", "Address 2",
-               "Address 3", "Postcode", "City", "Country", "Email", "Language", "Salutation"]
+               "Address 3", "Postcode", "City", "Country", "Email", "Language", "Salutation", "Category", "Attended",
+               "Registration number"]
     for headers in (french, english):
         assert sorted(map_columns(headers, "x.csv")) == sorted(c.key for c in COLUMNS)
         assert map_columns(headers, "x.csv")["postcode"] == 8

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ..localize import localize
 from ..model import Edition
+from ..recipients import Recipient, RowRules
 
 
 #: the file name each format gives after the output's stem (``invitation-fr``): every document's Word
@@ -128,6 +129,77 @@ class DocumentType:
         return ", ".join(p for p in parts if p)
 
 
+class PersonDocument(DocumentType):
+    """A document made for every person of a spreadsheet by ``merge`` (``--only <id>``), never by ``build``.
+
+    The merge reads the rows with ``rules`` (the columns this document needs),
+    keeps the people ``selects`` (a certificate: those present), and lays out
+    every person of a batch in one HTML document (``html_template``, with
+    ``people``: one ``person_context`` each). ``sheets``: the people share pages
+    (badges on A4 stock, one file for printing); otherwise each person has a
+    page of their own, and their own PDF and DOCX besides the combined PDF.
+    """
+
+    per_recipient = True
+    #: the folder of output/<year>/ its files go to
+    folder: ClassVar[str]
+    #: a word for one of them, in messages and the progress bar ("badge")
+    unit: ClassVar[str]
+    #: the columns a row must have (recipients.COLUMNS keys)
+    columns: ClassVar[tuple[str, ...]] = ("first_name", "last_name")
+    #: whether it needs a postal address (checked by La Poste's rules)
+    needs_address: ClassVar[bool] = False
+    #: people share sheets (one PDF for printing) rather than having a page and files each
+    sheets: ClassVar[bool] = False
+    #: people laid out in one WeasyPrint document (a batch of the work shared between processes)
+    batch_size: ClassVar[int] = 100
+    #: a page laid out once per language, each person drawn over it from this template (as the letter's
+    #: address: stitch.py); None: every person's page is laid out whole (``html_template`` with ``people``)
+    overlay: ClassVar[str | None] = None
+
+    def rules(self, edition: Edition) -> RowRules:
+        """How the merge checks the rows for this document."""
+        categories = tuple(c.id for c in edition.categories)
+        return RowRules(self.required_columns(edition), self.needs_address,
+                        (lambda text: (c.id if (c := edition.category(text)) else None)) if categories else None,
+                        categories)
+
+    def required_columns(self, edition: Edition) -> tuple[str, ...]:
+        return self.columns
+
+    #: the longest name (first and family name, each) a page can print at a readable size
+    longest_name: ClassVar[int] = 60
+
+    def selects(self, recipient: Recipient) -> str | None:
+        """Why this person gets no such document (None: they get one)."""
+        for what, value in (("prénom", recipient.first_name), ("nom", recipient.last_name)):
+            if len(value) > self.longest_name:
+                return (f"« {what} » has {len(value)} characters: more than a {self.unit} can print legibly "
+                        f"({self.longest_name} at most)")
+        return None
+
+    def combined_name(self, year: int, lang: str | None = None) -> str:
+        """The file of every person's document (of a language, when each has their own page), for printing."""
+        return f"{self.folder}-{year}-{lang}.pdf" if lang else f"{self.folder}-{year}.pdf"
+
+    def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """What the template shows of one person (``views``: ``event_lines`` in each language)."""
+        return {"first_name": person.first_name, "last_name": person.last_name, "name": person.name,
+                "function": person.function, "organisation": person.organisation, "country": person.country,
+                "lang": person.lang, "row": person.row, "event": views[person.lang], **extra}
+
+    @staticmethod
+    def event_lines(edition: Edition, lang: str) -> dict[str, Any]:
+        """The edition's words every person's page repeats, in ``lang``, rendered once for a batch (a badge
+        asking the localized edition for them costs more than laying it out)."""
+        from markupsafe import escape
+
+        view = localize(edition, lang)
+        return {"short_name": escape(view.short_name), "name": escape(view.name), "year": edition.year,
+                "venue": escape(view.venue.name), "city": escape(view.city),
+                "association": escape(view.association.name)}
+
+
 def registry() -> dict[str, DocumentType]:
     """Every document type by id, in the order they are built."""
     from .letter import LetterDocument
@@ -140,3 +212,13 @@ def registry() -> dict[str, DocumentType]:
     from .communique import CommuniqueDocument
     types.append(CommuniqueDocument())
     return {doc.id: doc for doc in types}
+
+
+def person_documents() -> dict[str, PersonDocument]:
+    """Every per-person document by id (``merge --only``): the letter first, as ``merge`` makes it alone."""
+    from .badge import BadgeDocument
+    from .certificate import CertificateDocument
+    from .letter import PersonalLetter
+    from .placecard import PlaceCardDocument
+
+    return {doc.id: doc for doc in (PersonalLetter(), BadgeDocument(), PlaceCardDocument(), CertificateDocument())}

@@ -7,7 +7,8 @@ from typing import Any, Sequence
 from ..envelope import return_line, window_layout
 from ..model import Edition
 from ..text import Text, escape_markup, typography
-from . import DocumentType
+from ..recipients import LETTER_COLUMNS
+from . import DocumentType, PersonDocument
 
 #: Word paragraph styles of templates/letter.docx placed from the envelope's geometry
 RETURN_STYLE, ADDRESS_STYLE, DATE_STYLE = "Mentionexpediteur", "Adressedudestinataire", "Lieuetdate"
@@ -56,3 +57,16 @@ def word_frames(window) -> dict:
                         address.height - ADDRESS_OFFSET_MM),
         DATE_STYLE: (None, window.text_top, None, None),
     }
+
+
+class PersonalLetter(LetterDocument, PersonDocument):
+    """The letter addressed to each recipient of a spreadsheet (``merge``): merge.py stitches it, fast,
+    from the letter rendered once per language and salutation (stitch.py)."""
+
+    folder = "letters"
+    unit = "letter"
+    columns = LETTER_COLUMNS
+    needs_address = True
+
+    def combined_name(self, year: int, lang: str | None = None) -> str:
+        return f"letters-{year}-{lang}.pdf"
