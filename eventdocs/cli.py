@@ -367,15 +367,7 @@ def _people_summary(result) -> None:
     else:
         print(f"  {made} {doc.unit}(s): {len(result.written)} written, {made - len(result.written)} unchanged "
               "(same data and templates as last time)")
-    for path, pages, rewritten in result.combined:
-        print(f"  {'wrote    ' if rewritten else 'unchanged'} {path.name} ({f'{pages} pages, ' if pages else ''}"
-              "for printing)")
-    for path in result.removed:
-        print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
-    for path, copy in result.copies:
-        print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
-    for path, why in result.kept:
-        print(f"  kept      {path.name}: {why}")
+    _print_files(result)
     if result.left_out:
         print(f"  {len(result.left_out)} row(s) left out:")
         for person, why in result.left_out[:MAX_REJECTED_SHOWN]:
@@ -392,6 +384,19 @@ def _people_summary(result) -> None:
         print(f"  register: {result.register.shown} ({result.numbered} new number(s); keep it with the edition files: "
               "it is what keeps each person's number)")
     print(f"  report: {_shown(result.report)} (one line per row)")
+
+
+def _print_files(result) -> None:
+    """What a merge did to the files beyond each person's own: print files, removed, replaced, kept."""
+    for path, pages, rewritten in result.combined:
+        print(f"  {'wrote    ' if rewritten else 'unchanged'} {path.name} ({f'{pages} pages, ' if pages else ''}"
+              "for printing)")
+    for path in result.removed:
+        print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
+    for path, copy in result.copies:
+        print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
+    for path, why in result.kept:
+        print(f"  kept      {path.name}: {why}")
 
 
 def _certificate(args, project: Project) -> int:
@@ -429,15 +434,7 @@ def _merge_letters(args, project: Project) -> int:
         print(f"  recovered {result.recovered}")
     print(f"  {len(letters)} letter(s) ({languages}): {len(result.written)} written, "
           f"{len(result.unchanged)} unchanged (same data and templates as last time)")
-    for path, pages, rewritten in result.combined:
-        print(f"  {'wrote    ' if rewritten else 'unchanged'} {path.name} ({f'{pages} pages, ' if pages else ''}"
-              "for printing)")
-    for path in result.removed:
-        print(f"  removed   {path.name} (its row is no longer in the spreadsheet)")
-    for path, copy in result.copies:
-        print(f"  replaced  {path.name}: it had been changed by hand; your version is kept as {copy.name}")
-    for path, why in result.kept:
-        print(f"  kept      {path.name}: {why}")
+    _print_files(result)
     compacted = [l.recipient for l in letters if l.recipient.compacted]
     if compacted:
         print(f"  {len(compacted)} address(es) compacted to fit the envelope window (column « address » of the report):")

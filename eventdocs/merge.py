@@ -25,20 +25,16 @@ in Word) unless told to (``force``: the hand edit is kept as a numbered copy).
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import json
 import math
-import multiprocessing
 import os
 import re
-import signal
-import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from .build import Renderer, load_edition
 from .documents import Output, person_documents
@@ -57,6 +53,7 @@ from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
     made_here, read_files_list, read_written_logs, report_cell, slug, stamp,
 )
 from .wordfonts import LATIN
+from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way letters are made changes, so that the next run redoes them
@@ -148,7 +145,9 @@ def merge(
                                    file=f"editions/{year}.yaml"))
     protocol = load_protocol(project.editions, project.root)
     folder = safe_join(output_dir, Path(str(year)) / "letters")
-    with _Workers(workers or workers_for(spreadsheet), _Workshop(project, loaded, folder)) as run:
+    global _workshop
+    _workshop = _Workshop(project, loaded, folder)
+    with Workers(workers or workers_for(spreadsheet), start=_workshop.warm_up, close=_workshop.close_log) as run:
         recipients = read_recipients(spreadsheet, protocol, sheet, font_coverage(bundled_fonts(project.fonts)))
         check_recipients(recipients, spreadsheet.name, strict)
         with OutputFolder(output_dir, on_wait=on_wait) as out:
@@ -375,7 +374,7 @@ class Made:
     combined_stamps: dict[str, list] = field(default_factory=dict)
 
 
-def make_letters(run: "_Workers", edition, folder: Path, letters: list[Letter], work: Work, progress,
+def make_letters(run: Workers, edition, folder: Path, letters: list[Letter], work: Work, progress,
                  transaction: Transaction, stamps: "Callable[[str], list | None]", force: bool = False) -> Made:
     """Render the variants and the address sheets, then write the letters, and stage the combined PDFs.
 
@@ -498,46 +497,6 @@ class _CombinedFile:
             self._file.close()
 
 
-class _Workers:
-    """Where the rendering happens: a pool of processes, or this process for a small merge.
-
-    Worker processes are forked, so they inherit the workshop made here, and
-    get WeasyPrint ready while this process reads the spreadsheet. Only Linux
-    forks safely; elsewhere (Windows, macOS) a new process would have to import
-    generate.py again, and the merge runs in this process.
-    """
-
-    def __init__(self, count: int, workshop: "_Workshop"):
-        self.count = count if sys.platform.startswith("linux") else 1
-        self.workshop = workshop
-        self.pool = None
-
-    def __enter__(self) -> "_Workers":
-        global _workshop
-        _workshop = self.workshop
-        if self.count > 1:
-            gc.freeze()  # the workers' garbage collector leaves the inherited objects (and their pages) alone
-            self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_start_worker)
-            gc.unfreeze()
-        return self
-
-    def unordered(self, function: Callable, jobs: list) -> Iterator:
-        """``function(job)`` for every job, as the results come."""
-        if self.pool is None:
-            return map(function, jobs)
-        return self.pool.imap_unordered(function, jobs, chunksize=1)
-
-    def __exit__(self, kind, error, trace) -> None:
-        self.workshop.close_log()
-        if self.pool is None:
-            return
-        if error is None:
-            self.pool.close()
-        else:  # the workers turn SIGTERM into SystemExit: a file being written is removed on the way out
-            self.pool.terminate()
-        self.pool.join()
-
-
 # --- the rendering side, one per process -------------------------------------------------------------------
 
 
@@ -655,33 +614,6 @@ class _Workshop:
 
 
 _workshop: _Workshop | None = None
-
-
-def _start_worker() -> None:
-    """Set up a forked worker process (it inherits the workshop) and get it ready to render."""
-    # Ctrl-C is for the main process, which then ends the workers with SIGTERM (Pool.terminate):
-    # that exits quietly, through the file writers' clean-up, so no file is left half-written.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _interrupt)
-    _end_with_parent()
-    _workshop.warm_up()
-
-
-def _end_with_parent() -> None:
-    """A worker whose main process is killed (kill -9) gets SIGTERM at once, rather than writing on unlocked."""
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG, Linux only
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the call
-        raise SystemExit(1)
-
-
-def _interrupt(signum, frame):
-    raise SystemExit(1)
 
 
 def _render(job: tuple) -> tuple[tuple, Any]:

@@ -21,14 +21,10 @@ makes only the missing ones and those whose data or templates changed.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
-import signal
-import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +46,7 @@ from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_
 from .register import Register
 from .render import Project, identifier
 from .wordfonts import LATIN
+from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way these documents are made changes, so that the next run makes them again
@@ -345,7 +342,8 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
     _state = _State(project, loaded, document, folder)
     try:
         _state.prepare(batches)  # before the workers fork: they inherit what is laid out once
-        with _Pool(workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1)) as pool:
+        with Workers(workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1),
+                     start=_state.forked, close=_state.close) as pool:
             outcomes: dict[int, BatchOutcome] = {}
             for outcome in pool.unordered(_make_batch, batches):
                 outcomes[outcome.number] = outcome
@@ -580,6 +578,10 @@ class _State:
         size, crc = stamp(content)
         os.write(self._log, f"{name}\t{size}\t{crc}\t{digest}\n".encode())
 
+    def forked(self) -> None:
+        """In a worker just forked: each process writes its own log."""
+        self._log = None
+
     def close(self) -> None:
         if self._log is not None:
             os.close(self._log)
@@ -598,47 +600,6 @@ def _make_batch(batch: Batch) -> BatchOutcome:
     if batch.write:
         _state.write_files(batch, outcome)
     return outcome
-
-
-def _start_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's; it ends the workers
-    signal.signal(signal.SIGTERM, _interrupt)
-    _state._log = None  # each process writes its own log
-
-
-def _interrupt(signum, frame):
-    raise SystemExit(1)
-
-
-class _Pool:
-    """Processes forked with the state (Linux), or this process alone."""
-
-    def __init__(self, count: int):
-        self.count = count if sys.platform.startswith("linux") else 1
-        self.pool = None
-
-    def __enter__(self) -> "_Pool":
-        if self.count > 1:
-            gc.freeze()
-            self.pool = multiprocessing.get_context("fork").Pool(self.count, initializer=_start_worker)
-            gc.unfreeze()
-        return self
-
-    def unordered(self, function: Callable, jobs: list) -> Iterator:
-        if self.pool is None:
-            return map(function, jobs)
-        return self.pool.imap_unordered(function, jobs, chunksize=1)
-
-    def __exit__(self, kind, error, trace) -> None:
-        if _state is not None:
-            _state.close()
-        if self.pool is None:
-            return
-        if error is None:
-            self.pool.close()
-        else:
-            self.pool.terminate()
-        self.pool.join()
 
 
 # --- files list, report -----------------------------------------------------------------------------------
