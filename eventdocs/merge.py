@@ -50,7 +50,7 @@ from .combined import CombinedPdf
 from .stitch import AddressSheet, LetterPdf, SheetParts
 from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
     FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, file_stems, files_list_bytes,
-    made_here, read_files_list, read_written_logs, report_cell, slug, stamp,
+    made_here, read_files_list, read_written_logs, relative, remove_stale, report_cell, slug, stamp,
 )
 from .wordfonts import LATIN
 from .workers import Workers
@@ -182,7 +182,9 @@ def merge(
                 name = combined_name(year, lang)
                 result.combined.append((folder / name, pages.get(name, 0), lang in made.pages))
             if remove_absent:
-                removed, kept_stale = remove_stale(folder, transaction, earlier, letters, combined_names)
+                current = {name for l in letters for name in l.files} | combined_names
+                removed, kept_stale = remove_stale(folder, transaction, earlier, {
+                    name for name in earlier.names - current if MADE_HERE.fullmatch(name)})  # only names it gives
             else:  # another run's letters (send's): left alone, and still listed as the merge's
                 removed, kept_stale = [], []
             result.removed, result.kept = removed, result.kept + kept_stale
@@ -195,19 +197,15 @@ def merge(
             current = {name for l in letters for name in l.files} | combined_names | {p.name for p, _ in kept_stale}
             if not remove_absent:
                 current |= {name for name in earlier.names if MADE_HERE.fullmatch(name)}
-            transaction.write(_relative(output_dir, folder / FILES_LIST),
+            transaction.write(relative(output_dir, folder / FILES_LIST),
                               files_list_bytes({n: stamps.get(n, []) for n in current | {REPORT_FILE}},
                                                {n: c for n, c in pages.items() if n in current}, kept_copies))
             for log in folder.glob(WRITTEN_LOG.format(pid="*")):
-                transaction.remove(_relative(output_dir, log))
+                transaction.remove(relative(output_dir, log))
             _sync_files()
             transaction.commit()
             result.report = folder / REPORT_FILE
     return result
-
-
-def _relative(output_dir: Path, path: Path) -> Path:
-    return path.resolve().relative_to(output_dir.resolve())
 
 
 def _stopped(exc: Exception, folder: Path, letters: list[Letter], work: "Work") -> PipelineError:
@@ -303,7 +301,7 @@ def _keep_edited_combined(folder: Path, work: Work, earlier: "FilesList", transa
         if force:
             data = path.read_bytes()
             copy = kept_copy_name(path, data)
-            transaction.write(_relative(transaction.root, copy), data)
+            transaction.write(relative(transaction.root, copy), data)
             copies.append((path, copy))
         else:
             to_combine.discard(lang)
@@ -409,7 +407,7 @@ def make_letters(run: Workers, edition, folder: Path, letters: list[Letter], wor
         written = run.unordered(_write_letters, stitchings)
         for lang in sorted(work.to_combine):
             name = combined_name(edition.year, lang)
-            combined[lang] = _CombinedFile(transaction.stage(_relative(transaction.root, folder / name)),
+            combined[lang] = _CombinedFile(transaction.stage(relative(transaction.root, folder / name)),
                                            combined_title(edition, lang), edition.association.name, lang,
                                            file_mark(work.combined[lang]))
             combine(combined[lang], [(b, sheets[i]) for i, b in enumerate(batches) if b.lang == lang], variants)
@@ -672,27 +670,6 @@ def owned_files(folder: Path) -> tuple[set[str], list[str]]:
     return {FILES_LIST, REPORT_FILE} | {n for n in names | kept if isinstance(n, str)} | logs, []
 
 
-def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList, letters: list[Letter],
-                 combined: set[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Delete (in the transaction) what earlier merges made for rows, or a language, no longer in the spreadsheet;
-    a file changed by hand since is kept, and said so."""
-    current = {name for l in letters for name in l.files} | combined
-    removed, kept = [], []
-    for name in sorted(earlier.names - current):
-        if not MADE_HERE.fullmatch(name):
-            continue  # not a name the merge gives: leave it alone
-        path = safe_join(folder, name)
-        if not path.is_file():
-            continue
-        if made_here(path, earlier.stamps_for(name)):
-            transaction.remove(_relative(transaction.root, path))
-            removed.append(path)
-        else:
-            kept.append((path, "its row is no longer in the spreadsheet, but the file was changed by hand, so it was "
-                               "not deleted: delete it yourself if it is no longer needed"))
-    return removed, kept
-
-
 def compacted_note(recipient: Recipient) -> str:
     """What the report says of an address compacted to fit the window (empty when it fitted as it was)."""
     if not recipient.compacted:
@@ -727,6 +704,6 @@ def _keep_edited_report(folder: Path, transaction: Transaction, report: bytes,
     if path.exists() and path.read_bytes() != report and not made_here(path, earlier.stamps_for(REPORT_FILE)):
         edited = path.read_bytes()
         copy = kept_copy_name(path, edited)
-        transaction.write(_relative(transaction.root, copy), edited)
-    transaction.write(_relative(transaction.root, path), report)
+        transaction.write(relative(transaction.root, copy), edited)
+    transaction.write(relative(transaction.root, path), report)
     return (path, copy) if copy else None

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import OutputError, Problem
 from .recipients import Recipient
+from .write import Transaction, safe_join
 
 #: the format of the list of files made (2: with the size and checksum of each)
 FILES_LIST_FORMAT = 2
@@ -151,3 +152,26 @@ def report_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def relative(output_dir: Path, path: Path) -> Path:
+    """``path`` as a transaction on ``output_dir`` names it."""
+    return path.resolve().relative_to(output_dir.resolve())
+
+
+def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList,
+                 names: set[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Delete (in the transaction) the files ``names`` that earlier merges made for rows, or a language, no
+    longer in the spreadsheet; a file changed by hand since is kept, and said so."""
+    removed, kept = [], []
+    for name in sorted(names):
+        path = safe_join(folder, name)
+        if not path.is_file():
+            continue
+        if made_here(path, earlier.stamps_for(name)):
+            transaction.remove(relative(transaction.root, path))
+            removed.append(path)
+        else:
+            kept.append((path, "its row is no longer in the spreadsheet, but the file was changed by hand, so it was "
+                               "not deleted: delete it yourself if it is no longer needed"))
+    return removed, kept

@@ -40,7 +40,8 @@ from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
 from .mergefiles import (
-    REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, report_cell, stamp,
+    REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, relative, remove_stale,
+    report_cell, stamp,
 )
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
 from .register import Register
@@ -197,18 +198,19 @@ def merge_people(project: Project, loaded: LoadedEdition, protocol: Protocol, do
         for name in combined:
             result.combined.append((folder / name, pages.get(name, 0), name in made.pages))
         current = {n for i in items for n in i.files} | set(combined)
-        result.removed, stale_kept = remove_stale(folder, transaction, earlier, current)
+        result.removed, stale_kept = remove_stale(folder, transaction, earlier, {
+            name for name in earlier.names - current - {REPORT_FILE, FILES_LIST} if name not in earlier.kept})
         result.kept += stale_kept
         report = report_bytes(document, items, result)
-        transaction.write(_relative(output_dir, folder / REPORT_FILE), report)
+        transaction.write(relative(output_dir, folder / REPORT_FILE), report)
         stamps[REPORT_FILE] = [stamp(report)]
         listed = current | {p.name for p, _ in stale_kept} | {REPORT_FILE}
         kept_copies = earlier.kept | {copy.name for _, copy in result.copies}
-        transaction.write(_relative(output_dir, folder / FILES_LIST),
+        transaction.write(relative(output_dir, folder / FILES_LIST),
                           list_bytes({n: stamps.get(n, []) for n in listed}, {n: c for n, c in pages.items() if n in listed},
                                      kept_copies, {n: d for n, d in digests.items() if n in listed}))
         for log in folder.glob(WRITTEN_LOG.format(pid="*")):
-            transaction.remove(_relative(output_dir, log))
+            transaction.remove(relative(output_dir, log))
         if hasattr(os, "sync"):
             os.sync()
         transaction.commit()
@@ -289,10 +291,6 @@ def _digest(parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
-def _relative(output_dir: Path, path: Path) -> Path:
-    return path.resolve().relative_to(output_dir.resolve())
-
-
 # --- making them ----------------------------------------------------------------------------------------
 
 
@@ -357,7 +355,7 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
                 continue
             stems = {i.stem for i in group}
             mine = [b for b in batches if b.items and b.items[0].stem in stems]
-            staged = transaction.stage(_relative(transaction.root, folder / name))
+            staged = transaction.stage(relative(transaction.root, folder / name))
             if document.overlay:
                 lang = mine[0].lang
                 pages, made.combined_stamps[name] = combine_overlays(
@@ -670,30 +668,13 @@ def keep_edited(folder: Path, names: set[str], earlier: FilesList, transaction: 
         if force:
             data = path.read_bytes()
             copy = kept_copy_name(path, data)
-            transaction.write(_relative(transaction.root, copy), data)
+            transaction.write(relative(transaction.root, copy), data)
             protected.copies.append((path, copy))
         else:
             protected.left.add(name)
             protected.kept.append((path, "changed by hand since the merge wrote it, so not replaced (--force "
                                          "replaces it, keeping your version as a numbered copy)"))
     return protected
-
-
-def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList,
-                 current: set[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Delete what earlier merges made for rows no longer in the spreadsheet; a file changed by hand is kept."""
-    removed, kept = [], []
-    for name in sorted(earlier.names - current - {REPORT_FILE, FILES_LIST}):
-        path = safe_join(folder, name)
-        if not path.is_file() or name in earlier.kept:
-            continue
-        if made_here(path, earlier.stamps_for(name)):
-            transaction.remove(_relative(transaction.root, path))
-            removed.append(path)
-        else:
-            kept.append((path, "its row is no longer in the spreadsheet, but the file was changed by hand, so it was "
-                               "not deleted: delete it yourself if it is no longer needed"))
-    return removed, kept
 
 
 def report_bytes(document: PersonDocument, items: list[Item], result: PeopleResult) -> bytes:
