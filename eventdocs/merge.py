@@ -50,7 +50,7 @@ from .combined import CombinedPdf
 from .stitch import AddressSheet, LetterPdf, SheetParts
 from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
     FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, file_stems, files_list_bytes,
-    made_here, read_files_list, read_written_logs, relative, remove_stale, report_cell, slug, stamp,
+    made_here, may_replace, read_files_list, read_written_logs, relative, remove_stale, report_cell, slug, stamp,
 )
 from .wordfonts import LATIN
 from .workers import Workers
@@ -582,16 +582,9 @@ class _Workshop:
         contents = (docx.fill(letter.recipient.address, letter.salutation, comment=mark),
                     pdf.with_address(sheet, index, file_id=mark))
         for name, content in zip(letter.files, contents):
+            if not may_replace(self.folder, name, stitching.stamps.get(name), stitching.force, outcome):
+                continue
             path = safe_join(self.folder, name)
-            if path.exists() and not made_here(path, stitching.stamps.get(name)):
-                if not stitching.force:
-                    outcome.kept.append((name, "changed by hand since the merge wrote it, so not replaced (--force "
-                                               "replaces it, keeping your version as a numbered copy)"))
-                    continue
-                edited = path.read_bytes()
-                copy = kept_copy_name(path, edited)
-                write_atomic(copy, edited, durable=False, shown=f"{self.folder}/{copy.name}")
-                outcome.copies.append((name, copy.name))
             self._record(name, content)
             _write_unsynced(path, content, shown=f"{self.folder}/{name}")
 

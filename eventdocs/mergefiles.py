@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import OutputError, Problem
 from .recipients import Recipient
-from .write import Transaction, safe_join
+from .write import Transaction, kept_copy_name, safe_join, write_atomic
 
 #: the format of the list of files made (2: with the size and checksum of each)
 FILES_LIST_FORMAT = 2
@@ -175,3 +175,21 @@ def remove_stale(folder: Path, transaction: Transaction, earlier: FilesList,
             kept.append((path, "its row is no longer in the spreadsheet, but the file was changed by hand, so it was "
                                "not deleted: delete it yourself if it is no longer needed"))
     return removed, kept
+
+
+def may_replace(folder: Path, name: str, stamps: list | None, force: bool, outcome) -> bool:
+    """Whether a person's file may be written: yes when the merge made the one there (or there is none); for one
+    changed by hand, no (``outcome.kept`` says why), or, with ``force``, yes once the edit is kept as a
+    numbered copy (``outcome.copies``)."""
+    path = safe_join(folder, name)
+    if not path.exists() or made_here(path, stamps):
+        return True
+    if not force:
+        outcome.kept.append((name, "changed by hand since the merge wrote it, so not replaced "
+                                   "(--force replaces it, keeping your version as a numbered copy)"))
+        return False
+    edited = path.read_bytes()
+    copy = kept_copy_name(path, edited)
+    write_atomic(copy, edited, durable=False, shown=f"{folder}/{copy.name}")
+    outcome.copies.append((name, copy.name))
+    return True

@@ -40,7 +40,7 @@ from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
 from .mergefiles import (
-    REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, relative, remove_stale,
+    REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, may_replace, relative, remove_stale,
     report_cell, stamp,
 )
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
@@ -552,16 +552,9 @@ class _State:
                     comment=file_mark(item.digest))
             kept_all = True
             for name, content in contents.items():
+                if not may_replace(self.folder, name, batch.stamps.get(name), batch.force, outcome):
+                    continue
                 path = safe_join(self.folder, name)
-                if path.exists() and not made_here(path, batch.stamps.get(name)):
-                    if not batch.force:
-                        outcome.kept.append((name, "changed by hand since the merge wrote it, so not replaced "
-                                                   "(--force replaces it, keeping your version as a numbered copy)"))
-                        continue
-                    edited = path.read_bytes()
-                    copy = kept_copy_name(path, edited)
-                    write_atomic(copy, edited, durable=False, shown=f"{self.folder}/{copy.name}")
-                    outcome.copies.append((name, copy.name))
                 self._record(name, content, item.digest)
                 write_atomic(path, content, durable=not hasattr(os, "sync"), shown=f"{self.folder}/{name}")
                 kept_all = False
