@@ -37,6 +37,7 @@ from .docxfill import MarkedDocx, file_mark
 from .combined import CombinedPdf
 from .stitch import AddressSheet, LetterPdf, LetterTemplate, SheetParts, VariantParts
 from .documents import Output, PersonDocument, person_documents
+from .model import LANGUAGES
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
 from .mergefiles import (
@@ -46,6 +47,7 @@ from .mergefiles import (
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
 from .register import Register
 from .render import Project, identifier
+from .sheets import Backgrounds
 from .wordfonts import LATIN
 from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
@@ -129,8 +131,11 @@ def check_templates(project: Project, years: list[int]) -> int:
                 ctx = renderer.context(Output(document, edition, lang))
                 entry = document.person_context(person, edition, views, fonts_dir=project.fonts, number="0001")
                 ctx["people"], ctx["sheets"] = [entry], [[entry]]
+                ctx.update(document.batch_context(edition, [entry]))
+                if document.background:
+                    ctx["backgrounds"] = document.background_context(edition, views)
                 try:
-                    for template in filter(None, (document.html_template, document.overlay)):
+                    for template in filter(None, (document.html_template, document.overlay, document.background)):
                         renderer.html.html(template, ctx, loaded.sources)
                 except PipelineError as exc:
                     problems += [p for p in exc.problems if p not in problems]
@@ -262,7 +267,8 @@ def _person_fields(person: Recipient) -> list:
 
 def inputs_digest(project: Project, edition, document: PersonDocument) -> str:
     """A digest of everything a document is made from besides its person: templates, edition, fonts, images."""
-    names = SHARED_TEMPLATES + (document.html_template, f"css/{document.id}.css", document.docx_template)
+    names = SHARED_TEMPLATES + tuple(filter(None, (document.html_template, f"css/{document.id}.css",
+                                                  document.docx_template, document.overlay, document.background)))
     files = [project.templates / name for name in names]
     files += [project.editions / name for name in ("association.yaml", f"{edition.year}.yaml")]
     files += list(bundled_fonts(project.fonts))
@@ -334,7 +340,7 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
     needed = [i for name, group in groups for i in group if name in to_combine or i.stem in todo_stems]
     if not needed:
         return made
-    batches = make_batches(document, needed, todo_stems, earlier, force)
+    batches = make_batches(document, needed, todo_stems, earlier, force, document.people_per_batch(loaded.edition))
     bar = progress(len(needed)) if progress else None
     global _state
     _state = _State(project, loaded, document, folder)
@@ -378,14 +384,14 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
 
 
 def make_batches(document: PersonDocument, needed: list[Item], todo: set[str], earlier: FilesList,
-                 force: bool) -> list[Batch]:
-    """Consecutive people (of one language when each has their own page), ``batch_size`` at most."""
+                 force: bool, size: int) -> list[Batch]:
+    """Consecutive people (of one language when each has their own page), ``size`` at most."""
     keys = ["all"] if document.sheets else sorted({i.person.lang for i in needed})
     batches = []
     for key in keys:
         same = [i for i in needed if document.sheets or i.person.lang == key]
-        for start in range(0, len(same), document.batch_size):
-            chunk = tuple(same[start:start + document.batch_size])
+        for start in range(0, len(same), size):
+            chunk = tuple(same[start:start + size])
             write = frozenset(i.stem for i in chunk if i.stem in todo)
             stamps = {n: earlier.stamps_for(n) for i in chunk if i.stem in write for n in i.files}
             batches.append(Batch(len(batches), key, chunk, write, stamps, force))
@@ -458,6 +464,7 @@ class _State:
         self._renderer: Renderer | None = None
         self._docx: dict[str, MarkedDocx] = {}
         self._variants: dict[str, tuple[LetterTemplate, VariantParts]] = {}
+        self._backgrounds: Backgrounds | None = None
         self._log: int | None = None
 
     @property
@@ -474,15 +481,36 @@ class _State:
         ctx = self.renderer.context(Output(document, edition, lang))
         ctx["people"] = [document.person_context(i.person, edition, views, fonts_dir=self.project.fonts,
                                                  number=i.number) for i in batch.items]
+        ctx.update(document.batch_context(edition, ctx["people"]))
         html = self.renderer.html.html(document.html_template, ctx, sources)
         laid_out = self.renderer.html.layout(html, document.html_template, variant=None, edition=edition,
                                              sources=sources, name=f"the {document.unit}s")
-        return self.renderer.html.write(laid_out, document.html_template, identifier(html), variant=None)
+        data = self.renderer.html.write(laid_out, document.html_template, identifier(html), variant=None)
+        if document.background:
+            data = self.backgrounds.assemble(data, document.sheet_pages(edition, ctx["people"]))
+        return data
+
+    @property
+    def backgrounds(self) -> Backgrounds:
+        """What the documents of a sheet share, laid out once, one page per kind (sheets.py)."""
+        if self._backgrounds is None:
+            edition, document, sources = self.loaded.edition, self.document, self.loaded.sources
+            views = {code: document.event_lines(edition, code) for code in LANGUAGES}
+            ctx = self.renderer.context(Output(document, edition, "fr"))
+            ctx["backgrounds"] = document.background_context(edition, views)
+            html = self.renderer.html.html(document.background, ctx, sources)
+            laid_out = self.renderer.html.layout(html, document.background, variant=None, edition=edition,
+                                                 sources=sources, name=f"the {document.unit}s")
+            data = self.renderer.html.write(laid_out, document.background, identifier(html), variant=None)
+            self._backgrounds = Backgrounds(data, len(ctx["backgrounds"]), f"templates/{document.background}")
+        return self._backgrounds
 
     def prepare(self, batches: list[Batch]) -> None:
         """Lay out what every batch of a language shares (the page without a person, the Word file with markers),
         and load WeasyPrint and the fonts, once, in this process."""
         langs = sorted({b.lang for b in batches})
+        if self.document.background:
+            self.backgrounds  # noqa: B018 - laid out once, before forking
         if self.document.overlay:
             for lang in langs:
                 self.variant(lang)

@@ -1,14 +1,13 @@
 """The QR code of a badge: a vCard of the fields the edition declares public, or the registration number.
 
-segno (pinned: it writes the bytes of the code) makes a PNG of one pixel per
-module; the badge's CSS scales it up without smoothing (image-rendering:
-pixelated), so the code stays sharp at any size and costs a few hundred bytes.
+segno (pinned: it decides the modules of the code) encodes the text; the
+badge sheets draw the dark modules as one filled vector path (``path``), sharp
+at any size on any printer, with no image for a viewer to smooth.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import re
 
 import segno
 import segno.helpers
@@ -28,11 +27,21 @@ def vcard(fields: dict[str, str]) -> str:
         title=fields.get("function") or None, country=fields.get("country") or None)
 
 
-def png_data_uri(content: str) -> str:
-    """The QR code of ``content`` as a PNG data URI, one pixel per module, with its quiet zone."""
+def path(content: str) -> tuple[int, bytes]:
+    """The QR code of ``content`` as PDF path operators in module units, quiet zone included, the origin at
+    the bottom left: its side in modules, and the path (one rectangle per run of dark modules in a row,
+    filled at once by the caller, so that no seam shows between two modules)."""
     # one mask for every code rather than the "best" of eight: any mask is valid (ISO/IEC 18004), the choice
     # only avoids rare patterns, and evaluating the eight costs more than laying the badge out
-    code = segno.make(content, error="m", micro=False, mask=MASK)
-    buffer = io.BytesIO()
-    code.save(buffer, kind="png", scale=1, border=QUIET_ZONE)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    matrix = segno.make(content, error="m", micro=False, mask=MASK).matrix
+    side = len(matrix) + 2 * QUIET_ZONE
+    ops = []
+    for r, row in enumerate(matrix):
+        y = side - QUIET_ZONE - r - 1
+        for run in _DARK_RUNS.finditer(bytes(row)):
+            ops.append(b"%d %d %d 1 re" % (run.start() + QUIET_ZONE, y, run.end() - run.start()))
+    return side, b"\n".join(ops)
+
+
+#: runs of dark modules in a row of segno's matrix (a dark module is 1)
+_DARK_RUNS = re.compile(b"\x01+")

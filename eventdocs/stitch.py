@@ -229,7 +229,7 @@ class AddressSheet:
         self.reader = PdfReader(io.BytesIO(data))
         self._forms: list[tuple[IndirectObject, list[float]]] = []
         for page in self.reader.pages:
-            self._forms += _drawn_forms(page, self.reader)
+            self._forms += drawn_forms(page, self.reader)
         if len(self._forms) != count:
             raise TemplateError(Problem(
                 f"the sheet gave {len(self._forms)} forms for {count} people; each one must be drawn on its own "
@@ -259,7 +259,7 @@ def _plain_form(source: StreamObject, matrix: list[float], resources: IndirectOb
                                             for v in _transformed_box(source["/BBox"], matrix))
     form[NameObject("/Resources")] = resources
     # left uncompressed: an address is a few hundred bytes, compressing each one costs more than it saves
-    form.set_data(b" ".join(_number(v) for v in matrix) + b" cm\n" + source.get_data())
+    form.set_data(b" ".join(pdf_number(v) for v in matrix) + b" cm\n" + source.get_data())
     return form
 
 
@@ -284,7 +284,7 @@ class SheetParts:
         return self._placed[base]
 
 
-def _drawn_forms(page: DictionaryObject, reader: PdfReader) -> list[tuple[IndirectObject, list[float]]]:
+def drawn_forms(page: DictionaryObject, reader: PdfReader) -> list[tuple[IndirectObject, list[float]]]:
     """Every form a page draws, in order, with the transformation matrix in force when it is drawn."""
     xobjects = page["/Resources"].get_object().get("/XObject", DictionaryObject()).get_object()
     ctm, stack, forms = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [], []
@@ -309,7 +309,7 @@ def _transformed_box(box, m: list[float]) -> list[float]:
     return [min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points)]
 
 
-def _number(value: float) -> bytes:
+def pdf_number(value: float) -> bytes:
     """A number in PDF syntax (no exponent)."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return (text if text not in ("", "-0") else "0").encode()

@@ -156,6 +156,26 @@ class PersonDocument(DocumentType):
     #: a page laid out once per language, each person drawn over it from this template (as the letter's
     #: address: stitch.py); None: every person's page is laid out whole (``html_template`` with ``people``)
     overlay: ClassVar[str | None] = None
+    #: people on shared sheets: what their documents share (a badge's header and band), laid out once, one page
+    #: per kind (``background_context``), and drawn under each person's words (``sheet_pages``, sheets.py)
+    background: ClassVar[str | None] = None
+
+    def people_per_batch(self, edition: Edition) -> int:
+        """How many people one WeasyPrint document lays out (a batch of the work shared between processes)."""
+        return self.batch_size
+
+    def batch_context(self, edition: Edition, people: list[dict[str, Any]]) -> dict[str, Any]:
+        """What ``html_template`` needs besides ``people`` to lay a batch of them out (none by default)."""
+        return {}
+
+    def background_context(self, edition: Edition, views: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each page of ``background``: what one kind of document shares (``background`` documents only)."""
+        raise NotImplementedError(f"{type(self).__name__} has a background template but no background_context")
+
+    def sheet_pages(self, edition: Edition, people: list[dict[str, Any]]) -> list:
+        """The pages ``html_template`` lays ``people`` out on, each with what sheets.py draws under them
+        (``background`` documents only)."""
+        raise NotImplementedError(f"{type(self).__name__} has a background template but no sheet_pages")
 
     def rules(self, edition: Edition) -> RowRules:
         """How the merge checks the rows for this document."""

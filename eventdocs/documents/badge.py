@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import formats, namefit, qr
-from ..model import BadgeStock, Edition
+from ..model import LANGUAGES, BadgeStock, Edition
 from ..recipients import Recipient
+from ..sheets import SheetPage, Slot
 from . import PersonDocument
 
 #: crop marks: their length, and the gap between a mark and the badge it marks, in mm
@@ -39,6 +40,13 @@ class BadgeLayout:
     @property
     def details_bottom(self) -> float:
         return round(self.band + self.padding * 0.4, 2)
+
+    @property
+    def qr_bottom(self) -> float:
+        """From the badge's bottom edge to the QR code's (mm): beside the details, or centred in a card."""
+        if not self.landscape:
+            return self.details_bottom
+        return round((self.height - self.header - self.band - self.qr) / 2 + self.band, 2)
 
     @classmethod
     def of(cls, stock: BadgeStock, with_qr: bool) -> "BadgeLayout":
@@ -99,7 +107,12 @@ def crop_marks(stock: BadgeStock) -> list[CropMark]:
 
 class BadgeDocument(PersonDocument):
     """A name badge: first name large, family name below, function, organisation, country, the category's
-    colour band and a QR code, on A4 sheets of pre-cut stock (the geometry is data: ``badge_stocks``)."""
+    colour band and a QR code, on A4 sheets of pre-cut stock (the geometry is data: ``badge_stocks``).
+
+    What badges share (header, band, the back's event lines) is laid out once per side, language and
+    category (``background``); each person's words are laid out on the sheets (``html_template``), and
+    sheets.py draws each page over its badges' backgrounds, QR codes and crop marks.
+    """
 
     id = "badge"
     folder = "badges"
@@ -107,19 +120,44 @@ class BadgeDocument(PersonDocument):
     sheets = True
     formats = ("pdf",)
     batch_size = 100
+    background = "badge-background.html"
 
     def required_columns(self, edition: Edition) -> tuple[str, ...]:
         extra = ("registration",) if edition.badges.qr == "registration" else ()
         return self.columns + extra
+
+    def people_per_batch(self, edition: Edition) -> int:
+        """Whole sheets only: a batch never ends on a half-empty sheet in the middle of the print file."""
+        per_sheet = edition.badge_stock.per_sheet
+        return per_sheet * max(1, self.batch_size // per_sheet)
 
     def context(self, edition: Edition, lang: str, previous=None, **extra: Any) -> dict[str, Any]:
         ctx = super().context(edition, lang, previous, **extra)
         stock = edition.badge_stock
         ctx["stock"] = stock
         ctx["badge"] = BadgeLayout.of(stock, edition.badges.qr != "none")
-        ctx["crop_marks"] = crop_marks(stock)
         ctx["back"] = edition.badges.back
         return ctx
+
+    def background_kinds(self, edition: Edition) -> list[BackgroundKind]:
+        """Every side × language × category a badge may have, in the order of the backgrounds' pages."""
+        sides = ("front", "back") if edition.badges.back else ("front",)
+        categories = [c.id for c in edition.categories] + [""]  # "": no band
+        return [BackgroundKind(side, lang, category) for side in sides for lang in LANGUAGES
+                for category in categories]
+
+    def background_context(self, edition: Edition, views: dict[str, Any]) -> list[dict[str, Any]]:
+        """What each page of templates/badge-background.html shows."""
+        layout = BadgeLayout.of(edition.badge_stock, edition.badges.qr != "none")
+        pages = []
+        for kind in self.background_kinds(edition):
+            category = edition.category(kind.category) if kind.category else None
+            pages.append({"back": kind.side == "back", "lang": kind.lang, "event": views[kind.lang],
+                          "dates": formats.date_span(list(edition.dates), kind.lang),
+                          "event_top": back_event_top(layout),
+                          "category": ({"label": _label(category, kind.lang), "colour": category.colour,
+                                        "ink": ink_on(category.colour)} if category else None)})
+        return pages
 
     def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], fonts_dir: Path = Path(),
                        **extra: Any) -> dict[str, Any]:
@@ -130,21 +168,83 @@ class BadgeDocument(PersonDocument):
         ctx = super().person_context(person, edition, views, **extra)
         longest = max((person.function, person.organisation), key=lambda t: namefit.width_em(t, fonts_dir, "bold"))
         ctx["detail_fit"] = namefit.fit(longest, layout.detail_width, layout.detail, layout.detail * 0.75, fonts_dir)
-        ctx["dates"] = formats.date_span(list(edition.dates), person.lang)
         ctx["back_fit"] = namefit.fit(person.name, layout.text_width, layout.last_max, layout.last_min, fonts_dir)
+        ctx["back_top"] = back_name_top(layout, ctx["back_fit"])
         ctx["first_fit"] = namefit.fit(person.first_name, layout.text_width, layout.first_max, layout.first_min,
                                        fonts_dir, "bold")
         ctx["last_fit"] = namefit.fit(person.last_name, layout.text_width, layout.last_max, layout.last_min,
                                       fonts_dir, "regular")
         ctx["names_top"] = names_top(layout, ctx["first_fit"], ctx["last_fit"])
-        ctx["category"] = ({"label": _label(category, person.lang), "colour": category.colour,
-                            "ink": ink_on(category.colour)} if category else None)
-        ctx["qr"] = qr.png_data_uri(qr_content(person, edition)) if edition.badges.qr != "none" else None
+        ctx["category"] = category.id if category else ""
+        ctx["qr"] = qr.path(qr_content(person, edition)) if edition.badges.qr != "none" else None
         return ctx
+
+    def batch_context(self, edition: Edition, people: list[dict[str, Any]]) -> dict[str, Any]:
+        """Every font size and top the batch's badges use, each a class of badge.html."""
+        sizes = {p[fit].size for p in people for fit in ("first_fit", "last_fit", "detail_fit", "back_fit")}
+        return {"font_sizes": sorted(sizes), "tops": sorted({p[top] for p in people for top in ("names_top", "back_top")})}
+
+    def sheet_pages(self, edition: Edition, people: list[dict[str, Any]]) -> list[SheetPage]:
+        """The pages of ``people``'s sheets, as badge.html lays them out: each sheet's front, then its back
+        (turned over its long edge: each badge's back is at the mirrored column)."""
+        stock = edition.badge_stock
+        layout = BadgeLayout.of(stock, edition.badges.qr != "none")
+        kinds = {kind: index for index, kind in enumerate(self.background_kinds(edition))}
+        marks = tuple((m.x, m.y, m.width, m.height) for m in crop_marks(stock))
+        qr_box = (layout.width - layout.padding * 0.6 - layout.qr, layout.qr_bottom, layout.qr)
+        pages = []
+        for start in range(0, len(people), stock.per_sheet):
+            sheet = people[start:start + stock.per_sheet]
+            sides = ("front", "back") if edition.badges.back else ("front",)
+            for side in sides:
+                slots = []
+                for index, person in enumerate(sheet):
+                    left, top = badge_position(stock, index, mirrored=side == "back")
+                    slots.append(Slot(left, top, kinds[BackgroundKind(side, person["lang"], person["category"])],
+                                      person["qr"], qr_box))
+                pages.append(SheetPage(stock.height, tuple(slots), marks if side == "front" else
+                                       tuple((210 - x - w, y, w, h) for x, y, w, h in marks)))
+        return pages
+
+
+@dataclass(frozen=True)
+class BackgroundKind:
+    """What a badge's background depends on: its side, its person's language and category."""
+
+    side: str
+    lang: str
+    category: str
+
+
+def badge_position(stock: BadgeStock, index: int, mirrored: bool = False) -> tuple[float, float]:
+    """The top left corner (mm) of the ``index``-th badge of a sheet (``mirrored``: on its back)."""
+    column, row = index % stock.columns, index // stock.columns
+    left = stock.left + column * (stock.width + stock.gap_x)
+    if mirrored:
+        left = 210 - left - stock.width
+    return round(left, 2), round(stock.top + row * (stock.height + stock.gap_y), 2)
 
 
 #: a line of a name is 1.12 times its size (css/badge.css), and a point is 0.3528 mm
 LINE_MM_PER_PT = 1.12 * 25.4 / 72
+#: between the name and the event's lines on a badge's back, mm
+BACK_NAME_GAP = 3.0
+
+
+def back_name_zone(layout: BadgeLayout) -> float:
+    """The height (mm) the name takes at most on a badge's back: one line at the largest size, or two."""
+    return max(layout.last_max, 2 * layout.last_min) * LINE_MM_PER_PT
+
+
+def back_event_top(layout: BadgeLayout) -> float:
+    """Where the event's lines start on a badge's back (mm from its top), under the name's zone."""
+    return round(layout.header + layout.padding + back_name_zone(layout) + BACK_NAME_GAP, 2)
+
+
+def back_name_top(layout: BadgeLayout, name: namefit.Fit) -> float:
+    """Where the name starts on a badge's back: at the foot of its zone, right above the event's lines."""
+    height = name.lines * name.size * LINE_MM_PER_PT
+    return round(layout.header + layout.padding + max(0.0, back_name_zone(layout) - height), 2)
 
 
 def names_top(layout: BadgeLayout, first: namefit.Fit, last: namefit.Fit) -> float:
