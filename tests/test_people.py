@@ -324,13 +324,28 @@ def test_bad_badge_settings_are_named_with_their_file_and_line(tmp_path):
     assert "editions/2026.yaml:" in err and "badges.stock: unknown stock 'a7_tiny'" in err
 
 
-def test_check_fills_the_per_person_templates_and_names_a_mistake(tmp_path):
+@pytest.mark.parametrize("template, right, wrong", [
+    ("badge.html", "{{ person.first_name }}", "{{ person.first_nam }}"),
+    ("badge-background.html", "{{ page.category.label }}", "{{ page.category.labell }}"),
+])
+def test_check_fills_the_per_person_templates_and_names_a_mistake(tmp_path, template, right, wrong):
     project = assemble("full", tmp_path / "project")
-    badge = project / "templates" / "badge.html"
-    badge.write_text(badge.read_text(encoding="utf-8").replace("{{ person.first_name }}", "{{ person.first_nam }}", 1),
-                     encoding="utf-8")
+    path = project / "templates" / template
+    path.write_text(path.read_text(encoding="utf-8").replace(right, wrong, 1), encoding="utf-8")
     code, _, err = run("--project", project, "check", 2026)
-    assert code == 1 and "templates/badge.html:" in err and "first_nam" in err and "Traceback" not in err
+    assert code == 1 and f"templates/{template}:" in err and wrong.strip("{} ").split(".")[-1] in err, err
+    assert "Traceback" not in err
+
+
+def test_a_background_that_is_not_one_form_per_page_is_named(tmp_path):
+    """The badges' background must keep each badge in one element below full opacity (sheets.py draws it)."""
+    project = assemble("full", tmp_path / "project")
+    path = project / "templates" / "badge-background.html"
+    path.write_text(path.read_text(encoding="utf-8").replace("opacity: 0.999;", ""), encoding="utf-8")
+    sheet = write_csv(tmp_path / "people.csv", HEADERS, PEOPLE[:1])
+    code, out, err = run("--project", project, "merge", 2026, sheet, "--only", "badge", "--output", tmp_path / "o")
+    assert code == 1 and "templates/badge-background.html" in err and "exactly one" in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "2026" / "badges" / "badges-2026.pdf").exists()
 
 
 def test_the_certificates_word_files_open_in_word(merged):
