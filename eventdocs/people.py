@@ -502,7 +502,8 @@ class _State:
             laid_out = self.renderer.html.layout(html, document.background, variant=None, edition=edition,
                                                  sources=sources, name=f"the {document.unit}s")
             data = self.renderer.html.write(laid_out, document.background, identifier(html), variant=None)
-            self._backgrounds = Backgrounds(data, len(ctx["backgrounds"]), f"templates/{document.background}")
+            self._backgrounds = Backgrounds(data, len(ctx["backgrounds"]), f"templates/{document.background}",
+                                            f"templates/{document.html_template}")
         return self._backgrounds
 
     def prepare(self, batches: list[Batch]) -> None:

@@ -25,7 +25,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
 from .errors import Problem, TemplateError
-from .stitch import drawn_forms, pdf_number
+from .stitch import drawn_forms, multiply, pdf_number
 
 PT_PER_MM = 72 / 25.4
 A4_HEIGHT_MM = 297.0
@@ -40,6 +40,7 @@ class Slot:
     background: int  # the page of the backgrounds' PDF
     qr: tuple[int, bytes] | None = None  # qr.path(): side in modules, path in modules
     qr_box: tuple[float, float, float] = (0.0, 0.0, 0.0)  # left, bottom (mm from the badge's top left), side
+    names_shift: float | None = None  # on a back: how far (mm) the front's names move to this badge; None: a front
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class SheetPage:
 class Backgrounds:
     """The backgrounds' PDF (one page per language and category, each drawing one form), read once."""
 
-    def __init__(self, data: bytes, count: int, template: str):
+    def __init__(self, data: bytes, count: int, template: str, layer: str = "templates/badge.html"):
+        self.layer = layer  # the template of the people's words, named in messages
         self.reader = PdfReader(io.BytesIO(data))
         self.forms: list[tuple[IndirectObject, list[float]]] = []
         for page in self.reader.pages:
@@ -69,29 +71,93 @@ class Backgrounds:
                                         file=template))
 
     def assemble(self, layer: bytes, pages: list[SheetPage]) -> bytes:
-        """The sheets: each page of ``layer`` (the people's words) over its badges' backgrounds."""
+        """The sheets: each page of ``layer`` (the people's words on the fronts) over its badges' backgrounds,
+        each followed by its back when there is one: backgrounds, QR codes and the front's names (forms)."""
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(layer)))
-        if len(writer.pages) != len(pages):
+        fronts = [sheet for sheet in pages if not _is_back(sheet)]
+        if len(writer.pages) != len(fronts):
             raise TemplateError(Problem(f"the badges were laid out on {len(writer.pages)} pages instead of "
-                                        f"{len(pages)}: a badge's words must stay in its place",
-                                        file="templates/badge.html"))
+                                        f"{len(fronts)}: a badge's words must stay in its place", file=self.layer))
         copied: dict[int, IndirectObject] = {}
-        for page, sheet in zip(writer.pages, pages):
-            resources = page["/Resources"].get_object()
-            xobjects = resources.get("/XObject")
-            xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
-            resources[NameObject("/XObject")] = xobjects
+        index, names = -1, []
+        for sheet in pages:
+            if _is_back(sheet):
+                writer.insert_blank_page(*_size(writer.pages[index]), index + 1)
+                index += 1
+                page = writer.pages[index]
+                page[NameObject("/Resources")] = DictionaryObject()
+                drawn = _names_drawn(sheet, names)
+            else:
+                index += 1
+                page = writer.pages[index]
+                names = forms_drawn(page) if any(_is_back(p) for p in pages) else []
+                if names and len(names) != len(sheet.slots):
+                    raise TemplateError(Problem(
+                        f"a sheet's front draws {len(names)} forms for {len(sheet.slots)} badges: only the names "
+                        "of each badge may have an opacity below 1", file=self.layer))
+                drawn = b""
+            xobjects = self._xobjects(page)
             for slot in sheet.slots:
                 if slot.background not in copied:
                     copied[slot.background] = self.forms[slot.background][0].clone(writer).indirect_reference
                 xobjects[NameObject(_form_name(slot.background))] = copied[slot.background]
-            under = DecodedStreamObject()
-            under.set_data(_under(sheet, self.forms) + page.get_contents().get_data() + b"\n")
-            page.replace_contents(under)
-            page.compress_content_streams()
+            for number, (ref, _) in enumerate(names if _is_back(sheet) else []):
+                xobjects[NameObject(f"/BadgeNames{number}")] = ref
+            content = DecodedStreamObject()
+            content.set_data(_under(sheet, self.forms) + drawn + (page.get_contents().get_data() + b"\n"
+                                                                   if not _is_back(sheet) else b""))
+            page.replace_contents(content.flate_encode())
         buffer = io.BytesIO()
         writer.write(buffer)
         return buffer.getvalue()
+
+    @staticmethod
+    def _xobjects(page) -> DictionaryObject:
+        resources = page["/Resources"].get_object()
+        xobjects = resources.get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+        resources[NameObject("/XObject")] = xobjects
+        return xobjects
+
+
+def forms_drawn(page) -> list[tuple[IndirectObject, list[float]]]:
+    """The forms a page laid out by WeasyPrint draws, in order, with the transformation each is drawn with.
+
+    WeasyPrint (pydyf) writes one operator per line and its text as hexadecimal strings, so following
+    ``q``, ``Q``, ``cm`` and ``Do`` line by line is enough, and much faster than parsing every operator
+    (stitch.drawn_forms does that for any PDF)."""
+    xobjects = page["/Resources"].get_object().get("/XObject", DictionaryObject()).get_object()
+    ctm, stack, forms = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [], []
+    for line in page.get_contents().get_data().split(b"\n"):
+        if line == b"q":
+            stack.append(ctm)
+        elif line == b"Q":
+            ctm = stack.pop() if stack else ctm
+        elif line.endswith(b" cm"):
+            ctm = multiply([float(v) for v in line.split()[:6]], ctm)
+        elif line.endswith(b" Do"):
+            name = line.split()[0].decode("latin-1")
+            if name in xobjects and xobjects[name].get("/Subtype") == "/Form":
+                forms.append((xobjects.raw_get(name), ctm))
+    return forms
+
+
+def _is_back(sheet: SheetPage) -> bool:
+    return any(slot.names_shift is not None for slot in sheet.slots)
+
+
+def _size(page) -> tuple[float, float]:
+    box = page.mediabox
+    return float(box.width), float(box.height)
+
+
+def _names_drawn(sheet: SheetPage, names: list[tuple[IndirectObject, list[float]]]) -> bytes:
+    """The front's names drawn on the back: each badge's form where the front drew it, moved to its back."""
+    ops = []
+    for number, (slot, (_, matrix)) in enumerate(zip(sheet.slots, names)):
+        ops.append(b"q 1 0 0 1 %s 0 cm %s cm /BadgeNames%d Do Q" % (
+            pdf_number(slot.names_shift * PT_PER_MM), b" ".join(pdf_number(v) for v in matrix), number))
+    return b"\n".join(ops) + b"\n"
 
 
 def _form_name(index: int) -> str:

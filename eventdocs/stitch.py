@@ -294,7 +294,7 @@ def drawn_forms(page: DictionaryObject, reader: PdfReader) -> list[tuple[Indirec
         elif operator == b"Q":
             ctm = stack.pop()
         elif operator == b"cm":
-            ctm = _multiply([float(v) for v in operands], ctm)
+            ctm = multiply([float(v) for v in operands], ctm)
         elif operator == b"Do" and operands and operands[0] in xobjects:
             ref = xobjects.raw_get(operands[0])
             if ref.get_object().get("/Subtype") == "/Form":
@@ -315,7 +315,7 @@ def pdf_number(value: float) -> bytes:
     return (text if text not in ("", "-0") else "0").encode()
 
 
-def _multiply(m: list[float], n: list[float]) -> list[float]:
+def multiply(m: list[float], n: list[float]) -> list[float]:
     """The PDF matrix product m × n (``cm`` with m applied to the current matrix n)."""
     a, b, c, d, e, f = m
     A, B, C, D, E, F = n

@@ -154,7 +154,6 @@ class BadgeDocument(PersonDocument):
             category = edition.category(kind.category) if kind.category else None
             pages.append({"back": kind.side == "back", "lang": kind.lang, "event": views[kind.lang],
                           "dates": formats.date_span(list(edition.dates), kind.lang),
-                          "event_top": back_event_top(layout),
                           "category": ({"label": _label(category, kind.lang), "colour": category.colour,
                                         "ink": ink_on(category.colour)} if category else None)})
         return pages
@@ -168,8 +167,6 @@ class BadgeDocument(PersonDocument):
         ctx = super().person_context(person, edition, views, **extra)
         longest = max((person.function, person.organisation), key=lambda t: namefit.width_em(t, fonts_dir, "bold"))
         ctx["detail_fit"] = namefit.fit(longest, layout.detail_width, layout.detail, layout.detail * 0.75, fonts_dir)
-        ctx["back_fit"] = namefit.fit(person.name, layout.text_width, layout.last_max, layout.last_min, fonts_dir)
-        ctx["back_top"] = back_name_top(layout, ctx["back_fit"])
         ctx["first_fit"] = namefit.fit(person.first_name, layout.text_width, layout.first_max, layout.first_min,
                                        fonts_dir, "bold")
         ctx["last_fit"] = namefit.fit(person.last_name, layout.text_width, layout.last_max, layout.last_min,
@@ -181,12 +178,12 @@ class BadgeDocument(PersonDocument):
 
     def batch_context(self, edition: Edition, people: list[dict[str, Any]]) -> dict[str, Any]:
         """Every font size and top the batch's badges use, each a class of badge.html."""
-        sizes = {p[fit].size for p in people for fit in ("first_fit", "last_fit", "detail_fit", "back_fit")}
-        return {"font_sizes": sorted(sizes), "tops": sorted({p[top] for p in people for top in ("names_top", "back_top")})}
+        sizes = {p[fit].size for p in people for fit in ("first_fit", "last_fit", "detail_fit")}
+        return {"font_sizes": sorted(sizes), "tops": sorted({p["names_top"] for p in people})}
 
     def sheet_pages(self, edition: Edition, people: list[dict[str, Any]]) -> list[SheetPage]:
-        """The pages of ``people``'s sheets, as badge.html lays them out: each sheet's front, then its back
-        (turned over its long edge: each badge's back is at the mirrored column)."""
+        """The pages of ``people``'s sheets: each sheet's front, as badge.html lays it out, then its back
+        (turned over its long edge: each badge's back is at the mirrored column, with the front's names)."""
         stock = edition.badge_stock
         layout = BadgeLayout.of(stock, edition.badges.qr != "none")
         kinds = {kind: index for index, kind in enumerate(self.background_kinds(edition))}
@@ -200,8 +197,9 @@ class BadgeDocument(PersonDocument):
                 slots = []
                 for index, person in enumerate(sheet):
                     left, top = badge_position(stock, index, mirrored=side == "back")
+                    front_left = badge_position(stock, index)[0]
                     slots.append(Slot(left, top, kinds[BackgroundKind(side, person["lang"], person["category"])],
-                                      person["qr"], qr_box))
+                                      person["qr"], qr_box, left - front_left if side == "back" else None))
                 pages.append(SheetPage(stock.height, tuple(slots), marks if side == "front" else
                                        tuple((210 - x - w, y, w, h) for x, y, w, h in marks)))
         return pages
@@ -227,24 +225,6 @@ def badge_position(stock: BadgeStock, index: int, mirrored: bool = False) -> tup
 
 #: a line of a name is 1.12 times its size (css/badge.css), and a point is 0.3528 mm
 LINE_MM_PER_PT = 1.12 * 25.4 / 72
-#: between the name and the event's lines on a badge's back, mm
-BACK_NAME_GAP = 3.0
-
-
-def back_name_zone(layout: BadgeLayout) -> float:
-    """The height (mm) the name takes at most on a badge's back: one line at the largest size, or two."""
-    return max(layout.last_max, 2 * layout.last_min) * LINE_MM_PER_PT
-
-
-def back_event_top(layout: BadgeLayout) -> float:
-    """Where the event's lines start on a badge's back (mm from its top), under the name's zone."""
-    return round(layout.header + layout.padding + back_name_zone(layout) + BACK_NAME_GAP, 2)
-
-
-def back_name_top(layout: BadgeLayout, name: namefit.Fit) -> float:
-    """Where the name starts on a badge's back: at the foot of its zone, right above the event's lines."""
-    height = name.lines * name.size * LINE_MM_PER_PT
-    return round(layout.header + layout.padding + max(0.0, back_name_zone(layout) - height), 2)
 
 
 def names_top(layout: BadgeLayout, first: namefit.Fit, last: namefit.Fit) -> float:
