@@ -10,7 +10,10 @@ thousand times the same header, colour band and event lines. Instead:
   (templates/badge.html): names, function, organisation, country;
 - here, every page of those sheets first draws, at each badge's place, the
   form of its language and category, its QR code (a vector path, qr.py) and the
-  sheet's crop marks; then the person's words, on top.
+  sheet's crop marks; then the person's words, on top;
+- with a back side, each sheet is followed by its back, made here: the backs'
+  backgrounds and QR codes at the mirrored places, and the front's names, each
+  badge's a PDF form of its own (badge.html), drawn again: laid out once.
 
 pypdf is used through its public API: forms are copied into a batch's PDF with
 ``clone`` and drawn by a content stream put before the page's own.
@@ -25,7 +28,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
 from .errors import Problem, TemplateError
-from .stitch import drawn_forms, multiply, pdf_number
+from .stitch import multiply, pdf_number
 
 PT_PER_MM = 72 / 25.4
 A4_HEIGHT_MM = 297.0
@@ -60,7 +63,7 @@ class Backgrounds:
         self.reader = PdfReader(io.BytesIO(data))
         self.forms: list[tuple[IndirectObject, list[float]]] = []
         for page in self.reader.pages:
-            forms = drawn_forms(page, self.reader)
+            forms = forms_drawn(page)
             if len(forms) != 1:
                 raise TemplateError(Problem(
                     f"a page of the backgrounds draws {len(forms)} forms; it must draw exactly one (the whole "
@@ -125,7 +128,7 @@ def forms_drawn(page) -> list[tuple[IndirectObject, list[float]]]:
 
     WeasyPrint (pydyf) writes one operator per line and its text as hexadecimal strings, so following
     ``q``, ``Q``, ``cm`` and ``Do`` line by line is enough, and much faster than parsing every operator
-    (stitch.drawn_forms does that for any PDF)."""
+    (stitch.drawn_forms does that for any PDF). The tests check the result on every sheet they print."""
     xobjects = page["/Resources"].get_object().get("/XObject", DictionaryObject()).get_object()
     ctm, stack, forms = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [], []
     for line in page.get_contents().get_data().split(b"\n"):
