@@ -107,7 +107,10 @@ def test_every_badge_of_the_sheet_carries_its_own_name_in_its_own_place(merged):
         # the back: the same person at the mirrored column
         back = words_in(pdf_word_boxes(badges, page=sheet * 2 + 2), 210 - stock.left - (column + 1) * stock.width,
                         stock.top + row * stock.height, stock.width, stock.height)
-        assert printed(person[2], back), (person[2], back)
+        assert printed(person[1], back) and printed(person[2], back), (person[1], person[2], back)
+        # ... and the event in the person's language where the front has the details
+        dates = "Wednesday8andThursday9July2026" if person[7] == "en" else "mercredi8etjeudi9juillet2026"
+        assert dates in loose(back) and loose(person[4]) not in loose(back), back
 
 
 def test_the_category_band_says_the_category_in_the_persons_language(merged):
