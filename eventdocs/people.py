@@ -346,6 +346,10 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
     _state = _State(project, loaded, document, folder)
     try:
         _state.prepare(batches)  # before the workers fork: they inherit what is laid out once
+        mine = {name: [b for b in batches if b.items and b.items[0].stem in {i.stem for i in group}]
+                for name, group in groups if name in to_combine}
+        # the print files of whole pages are joined as the batches come, in order, while the workers go on
+        joined = {name: PdfJoiner([b.number for b in group]) for name, group in mine.items() if not document.overlay}
         with Workers(workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1),
                      start=_state.forked, close=_state.close) as pool:
             outcomes: dict[int, BatchOutcome] = {}
@@ -354,24 +358,21 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
                 made.written |= outcome.written
                 made.kept += [(folder / n, why) for n, why in outcome.kept]
                 made.copies += [(folder / n, folder / c) for n, c in outcome.copies]
+                for joiner in joined.values():
+                    joiner.take(outcomes)
                 if bar:
                     bar.update(len(batches[outcome.number].items))
-        for name, group in groups:
-            if name not in to_combine:
-                continue
-            stems = {i.stem for i in group}
-            mine = [b for b in batches if b.items and b.items[0].stem in stems]
+        for name, group in mine.items():
             staged = transaction.stage(relative(transaction.root, folder / name))
             if document.overlay:
-                lang = mine[0].lang
+                lang = group[0].lang
                 pages, made.combined_stamps[name] = combine_overlays(
-                    staged, [(b, outcomes[b.number].sheet) for b in mine], _state.variant(lang)[1],
+                    staged, [(b, outcomes[b.number].sheet) for b in group], _state.variant(lang)[1],
                     document.title(loaded.edition, lang), loaded.edition.association.name, lang)
             else:
-                data = combine_pdfs([outcomes[b.number].pdf for b in mine], document.title(loaded.edition, "fr"),
-                                    loaded.edition.association.name)
+                data = joined[name].pdf(document.title(loaded.edition, "fr"), loaded.edition.association.name)
                 staged.write_bytes(data)
-                pages, made.combined_stamps[name] = len(PdfReader(io.BytesIO(data)).pages), [stamp(data)]
+                pages, made.combined_stamps[name] = joined[name].pages, [stamp(data)]
             made.pages[name] = pages
     except BaseException:
         remove_partial_files(folder)
@@ -398,15 +399,34 @@ def make_batches(document: PersonDocument, needed: list[Item], todo: set[str], e
     return batches
 
 
-def combine_pdfs(pdfs: list[bytes], title: str, author: str) -> bytes:
-    """One PDF of the batches' pages in order, each font and image stored once per batch."""
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(PdfReader(io.BytesIO(data)))
-    writer.add_metadata({"/Title": title, "/Author": author, "/Producer": "eventdocs"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+class PdfJoiner:
+    """One PDF of the batches' pages in order, each font and image stored once per batch: each batch is
+    added as soon as those before it are (its bytes then dropped), while the workers lay out the next ones."""
+
+    def __init__(self, order: list[int]):
+        self._order = order
+        self._next = 0
+        self._writer = PdfWriter()
+
+    def take(self, outcomes: dict[int, "BatchOutcome"]) -> None:
+        """Add every batch that is ready and next in order."""
+        while self._next < len(self._order) and self._order[self._next] in outcomes:
+            outcome = outcomes[self._order[self._next]]
+            self._writer.append(PdfReader(io.BytesIO(outcome.pdf)))
+            outcome.pdf = None
+            self._next += 1
+
+    @property
+    def pages(self) -> int:
+        return len(self._writer.pages)
+
+    def pdf(self, title: str, author: str) -> bytes:
+        if self._next != len(self._order):
+            raise RuntimeError("a batch of the print file is missing")  # a bug, never the user's
+        self._writer.add_metadata({"/Title": title, "/Author": author, "/Producer": "eventdocs"})
+        buffer = io.BytesIO()
+        self._writer.write(buffer)
+        return buffer.getvalue()
 
 
 class _StampedFile:
