@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/people_bench.py                 # 1,000 people
     .venv/bin/python bench/people_bench.py 250 1000 2000   # several sizes (memory should stay flat)
+    BENCH_DOCS=badge .venv/bin/python bench/people_bench.py   # badges only (or: certificate)
 
 Each size runs the real command (``generate.py merge --only badge``, then
 ``--only certificate``) in a fresh process, on a copy of the project in
