@@ -218,6 +218,42 @@ def test_a_mail_merge_from_the_page_reports_every_row_and_gives_the_letters(page
     assert not page.errors, page.errors
 
 
+def test_the_pages_merge_options_are_the_command_lines_sheet_and_strict(page, served, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Mairies"
+    workbook.active.append(["Prénom", "Nom", "Adresse 1", "Code postal", "Ville"])
+    workbook.active.append(["Anne", "Hidalgo", "Place de l'Hôtel de Ville", "75004", "Paris"])
+    embassies = workbook.create_sheet("Ambassades")
+    embassies.append(["Civilité", "Prénom", "Nom", "Adresse 1", "Code postal", "Ville", "Langue"])
+    embassies.append(["M.", "John", "Smith", "1 Main Street", "12345", "Springfield", "en"])
+    embassies.append(["Xyz", "Jean", "Dupont", "2 rue Basse", "75002", "Paris", "fr"])
+    spreadsheet = tmp_path / "invités.xlsx"
+    workbook.save(spreadsheet)
+    letters = served.project / "output" / str(YEAR) / "letters"
+    before = sorted(p.name for p in letters.glob("*.pdf")) if letters.exists() else []
+    # --sheet and --strict: the second sheet has a bad row, so nothing is written, and the page says why
+    page.fill("#merge-sheet", "Ambassades")
+    page.check("#merge-strict")
+    page.set_input_files("#spreadsheet", str(spreadsheet))
+    failed = page.wait_for_selector("#merge-state .problems", timeout=PATIENCE_MS).inner_text()
+    assert "row 3" in failed and "Xyz" in failed, failed
+    assert (sorted(p.name for p in letters.glob("*.pdf")) if letters.exists() else []) == before
+    # without --strict, the second sheet's good row makes a letter, and the first sheet is not read
+    page.uncheck("#merge-strict")
+    page.set_input_files("#spreadsheet", str(spreadsheet))
+    page.wait_for_selector("#merge-report", timeout=PATIENCE_MS)
+    written = page.eval_on_selector_all("table.written tbody tr", "rows => rows.map(r => r.innerText)")
+    assert len(written) == 1 and "John Smith" in written[0], written
+    # a sheet that does not exist is named
+    page.fill("#merge-sheet", "Consulats")
+    page.set_input_files("#spreadsheet", str(spreadsheet))
+    failed = page.wait_for_selector("#merge-state .problems", timeout=PATIENCE_MS).inner_text()
+    assert "Consulats" in failed and "Ambassades" in failed, failed
+    assert not page.errors, page.errors
+
+
 def test_the_build_button_writes_output_and_waits_for_a_command_line_build(page, served):
     from eventdocs.write import OutputFolder
 

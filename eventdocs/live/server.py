@@ -48,6 +48,8 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8026
 #: the largest spreadsheet accepted from the page (the reader refuses workbooks that unpack to more)
 MAX_UPLOAD = 20 * 1024 * 1024
+#: the longest sheet name the page passes on (Excel allows 31 characters)
+MAX_SHEET_NAME = 100
 SPREADSHEETS = (".csv", ".xlsx")
 TOKEN_HEADER = "x-eventdocs-token"
 LANGUAGE_ORDER = {"fr": 0, "en": 1, "bilingual": 2}
@@ -148,7 +150,7 @@ class Server:
         nonce = secrets.token_urlsafe(16)
         html = self.pages.get_template("page.html").render(
             self._preview_context() | self._jobs_context(), token=self.token, nonce=nonce,
-            jobs_version=self.jobs_version, max_upload=MAX_UPLOAD)
+            jobs_version=self.jobs_version, max_upload=MAX_UPLOAD, max_sheet_name=MAX_SHEET_NAME)
         return HTMLResponse(html, headers={
             "Cache-Control": "no-store",
             "Content-Security-Policy": f"default-src 'none'; img-src 'self'; connect-src 'self'; "
@@ -225,6 +227,12 @@ class Server:
         suffix = Path(name).suffix.lower()
         if suffix not in SPREADSHEETS:
             return PlainTextResponse("not a spreadsheet", status_code=415)
+        # the command line's --sheet, --strict and --force, from the page's options
+        sheet = unquote(request.headers.get("x-merge-sheet", "")).strip()
+        if len(sheet) > MAX_SHEET_NAME:
+            return PlainTextResponse("sheet name too long", status_code=400)
+        options = {"sheet": sheet or None, "strict": request.headers.get("x-merge-strict") == "1",
+                   "force": request.headers.get("x-merge-force") == "1"}
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_UPLOAD:
             return PlainTextResponse("too large", status_code=413)
@@ -241,7 +249,7 @@ class Server:
             self.merge_source = name
             self.merge_job = jobs.Job("merge", jobs.merge_job, {
                 "root": str(self.project.root), "year": self.year, "spreadsheet": str(target),
-                "output": str(self.output_dir)}, on_change=self._jobs_changed).start()
+                "output": str(self.output_dir), **options}, on_change=self._jobs_changed).start()
         self._jobs_changed()
         return JSONResponse({"started": True}, status_code=202)
 
