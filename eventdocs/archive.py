@@ -166,13 +166,18 @@ class Reads:
         return cls([tuple(p) for p in data.get("edition", [])], [tuple(p) for p in data.get("previous", [])])
 
 
-def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, reads: Reads) -> str:
-    """Hash of everything one document's files depend on."""
+def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, reads: Reads,
+                structures: dict[int, tuple[BaseModel, str]] | None = None) -> str:
+    """Hash of everything one document's files depend on.
+
+    ``structures``: the editions' structure digests already made, kept by the caller for the fingerprints of
+    one build (every document of an edition has the same).
+    """
     parts: dict[str, Any] = {"document": document_id, "lang": lang, "inputs": inputs_hash}
     for key in ("edition", "previous"):
         view = context.get(key)
         paths = getattr(reads, key)
-        parts[key + "_structure"] = structure_digest(view.raw if isinstance(view, View) else None)
+        parts[key + "_structure"] = _structure_digest(view.raw if isinstance(view, View) else None, structures)
         values = []
         for path in sorted(paths, key=repr):
             try:
@@ -181,6 +186,15 @@ def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, re
                 values.append([list(path), "<gone>"])
         parts[key] = values
     return sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+
+
+def _structure_digest(model: BaseModel | None, known: dict[int, tuple[BaseModel, str]] | None) -> str:
+    if known is None or model is None:
+        return structure_digest(model)
+    seen = known.get(id(model))
+    if seen is None or seen[0] is not model:  # the very same object, not one that took the id of a freed one
+        seen = known[id(model)] = (model, structure_digest(model))
+    return seen[1]
 
 
 def read_manifest(folder: Path, shown: str | None = None) -> dict | None:

@@ -280,11 +280,18 @@ def render_all(
     base_inputs = inputs_hash(project)
     manifests = manifests or {}
     results, problems = [], []
+    # what the documents of an edition share, made once: its images' digests, its structure's digest (by the
+    # editions' ids: ``outputs`` keeps them alive until the end)
+    images: dict[tuple[int, int], dict[str, str]] = {}
+    structures: dict[int, tuple] = {}
     for output in progress(outputs, len(outputs)):
         try:
+            key = (id(output.edition), id(output.previous))
+            if key not in images:
+                images[key] = image_digests(renderer.images, output)
             # a new logo rebuilds every document of the edition (images may live anywhere in the project)
-            inputs = archive.sha256(json.dumps([base_inputs, image_digests(renderer.images, output)]).encode())
-            reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir)
+            inputs = archive.sha256(json.dumps([base_inputs, images[key]]).encode())
+            reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir, structures)
             if reused:
                 results.append(reused)
                 continue
@@ -292,7 +299,8 @@ def render_all(
             files = renderer.render(output, editions[output.edition.year].sources, layout=layout, context=ctx)
             reads = archive.Reads(sorted(ctx["edition"].accessed, key=repr),
                                   sorted(ctx["previous"].accessed, key=repr) if ctx["previous"] else [])
-            results.append(Rendered(output, files, archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads), reads))
+            results.append(Rendered(output, files, archive.fingerprint(
+                output.document.id, output.lang, inputs, renderer.context(output), reads, structures), reads))
         except PipelineError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -319,7 +327,8 @@ def inputs_hash(project: Project) -> str:
     )
 
 
-def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | None, output_dir: Path | None):
+def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | None, output_dir: Path | None,
+              structures: dict[int, tuple] | None = None):
     """The earlier build's files of ``output`` when nothing they depend on changed, else None."""
     if not manifest:
         return None
@@ -336,7 +345,8 @@ def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | 
         return None  # an earlier build made fewer formats (the live preview's first pass)
     reads = archive.Reads.from_json(entry.get("reads", {}))
     try:
-        current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads)
+        current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads,
+                                      structures)
     except PipelineError:
         return None
     if current != entry.get("fingerprint"):
