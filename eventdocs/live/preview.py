@@ -49,8 +49,9 @@ PAGE_IMAGE_WIDTH = 264
 MAX_IMAGES = 600
 #: seconds left to the page to show the French previews before the other languages are made
 PAGE_MOMENT = 0.25
-#: watchfiles' grouping of changes: yield 50 ms after the last one, 150 ms after the first at most
-DEBOUNCE_MS, STEP_MS = 150, 50
+#: watchfiles' grouping of changes: yield 25 ms after the last one (a save is a few writes and a rename, all within
+#: a few milliseconds), 150 ms after the first at most
+DEBOUNCE_MS, STEP_MS = 150, 25
 
 
 def is_source(path: str) -> bool:
