@@ -176,12 +176,13 @@ class Preview:
                 return
             last = langs is None
             screen = self._manifest(self.screen_dir)
-            self._draw_first_pages(screen)
+            self._draw_first_pages(screen, 1)  # the page asks for them as soon as it hears: first pages first
             self._publish(building=not last, ready=True, problems=[], loaded=result.editions.get(self.year),
                           screen=screen, seconds=time.monotonic() - started,
                           **({"first_seconds": time.monotonic() - started} if langs == FIRST_LANGUAGES[0] else {}),
                           **({"skipped": [(d, r) for _, d, r in result.skipped], "warnings": list(result.warnings),
                               "passes": self._snapshot.passes + 1} if last else {}))
+            self._draw_first_pages(screen, EAGER_PAGES)  # the next ones while the page fetches the first
             if not last:
                 self._stop.wait(PAGE_MOMENT)  # the CPU to the page while it fetches the new previews
         self._second_pass()
@@ -220,11 +221,11 @@ class Preview:
                     self._images.popitem(last=False)
         return image
 
-    def _draw_first_pages(self, manifest: dict | None) -> None:
-        """Draw the first pages of every new PDF before the page asks for them (while pdfium is free)."""
+    def _draw_first_pages(self, manifest: dict | None, pages: int) -> None:
+        """Draw the first ``pages`` pages of every new PDF before the page asks for them (while pdfium is free)."""
         for entry in (manifest or {}).get("files", []):
             if entry.get("format") == "pdf":
-                for number in range(1, min(entry.get("pages") or 0, EAGER_PAGES) + 1):
+                for number in range(1, min(entry.get("pages") or 0, pages) + 1):
                     self.page_image(entry, number)
 
     def _manifest(self, folder: Path) -> dict | None:
