@@ -94,6 +94,7 @@ class Preview:
         self._pending: set[str] = {"(start)"}
         self._renderer: Renderer | None = None
         self._editions: dict = {}  # the editions as last read, not read again while their files are the same
+        self._frozen = False  # the caches are out of the garbage collector's sight (_freeze_caches)
         self._print_job: jobs.Job | None = None
         self._stop = threading.Event()
         self._snapshot = Snapshot(0, True, False, [], [], False, None, None, None)
@@ -150,10 +151,7 @@ class Preview:
             if any(not _is_edition_file(path, self.project) for path in changes):
                 self._drop_caches()  # a template, a font or an image changed: start from fresh caches
             try:
-                fresh = self._renderer is None
                 self._first_pass()
-                if fresh:
-                    _freeze_caches()
             except Exception:  # noqa: BLE001 - a bug: its traceback to the terminal, a sentence to the page
                 traceback.print_exc()
                 self._drop_caches()
@@ -165,6 +163,7 @@ class Preview:
         self._renderer = None
         self._editions.clear()
         gc.unfreeze()  # the old caches, frozen by _freeze_caches, can be collected
+        self._frozen = False
 
     def _first_pass(self) -> None:
         if self._print_job:
@@ -185,6 +184,9 @@ class Preview:
             last = langs is None
             screen = self._manifest(self.screen_dir)
             self._draw_first_pages(screen, 1)  # the page asks for them as soon as it hears: first pages first
+            if last and not self._frozen:
+                _freeze_caches()  # before the news that all is ready: the page and the next save find it done
+                self._frozen = True
             self._publish(building=not last, ready=True, problems=[], loaded=result.editions.get(self.year),
                           screen=screen, seconds=time.monotonic() - started,
                           **({"first_seconds": time.monotonic() - started} if langs == FIRST_LANGUAGES[0] else {}),
