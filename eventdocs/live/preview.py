@@ -256,7 +256,7 @@ class Preview:
 def _freeze_caches() -> None:
     """Leave what a first pass with new caches keeps (the renderer, its fonts and compiled templates, the
     editions) out of the garbage collector's full collections from now on: each one looks at every object of
-    the process, 0.1 to 0.2 s, and comes every few saves, in the middle of a pass."""
+    the process, 0.1 to 0.25 s, and comes every 5 to 10 saves, in the middle of a pass."""
     gc.collect()
     gc.freeze()
 
