@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -39,11 +41,55 @@ def sha256(data: bytes) -> str:
 
 
 def tree_hash(folder: Path, pattern: str = "*") -> str:
-    """One hash for every file under ``folder`` (names and contents)."""
+    """One hash for every file under ``folder`` (names and contents).
+
+    The files are read again only when one of them changed, or a file came or went (see ``_signature``):
+    the live preview asks at every save, and fonts/ holds megabytes.
+    """
+    paths = sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    signatures = tuple((str(path), _signature(path)) for path in paths)
+    key = (str(folder), pattern)
+    with _KNOWN_LOCK:
+        known = _KNOWN_TREES.get(key)
+    if known and known[0] == signatures and None not in (s for _, s in signatures):
+        return known[1]
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+    for path in paths:
         digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    with _KNOWN_LOCK:
+        _KNOWN_TREES[key] = (signatures, digest.hexdigest())
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read again only when it changed (see ``_signature``)."""
+    signature = _signature(path)
+    with _KNOWN_LOCK:
+        known = _KNOWN_FILES.get(str(path))
+    if known and signature is not None and known[0] == signature:
+        return known[1]
+    digest = sha256(path.read_bytes())
+    with _KNOWN_LOCK:
+        _KNOWN_FILES[str(path)] = (signature, digest)
+    return digest
+
+
+#: digests already computed, with the signatures of the files they were computed from
+_KNOWN_TREES: dict[tuple[str, str], tuple[tuple, str]] = {}
+_KNOWN_FILES: dict[str, tuple[tuple | None, str]] = {}
+_KNOWN_LOCK = threading.Lock()
+#: a file changed more recently than this is read each time: file times have the kernel clock's coarse steps,
+#: so two writes of the same size within one step could otherwise leave the same signature (git's "racy" files)
+SETTLED_NS = 2_000_000_000
+
+
+def _signature(path: Path) -> tuple | None:
+    """What changes whenever a file's bytes change: its inode, size, modification and change times (the change
+    time cannot be set back, unlike the modification time); None for a file changed in the last instants."""
+    stat = path.stat()
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < SETTLED_NS:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 @lru_cache(maxsize=None)
@@ -57,14 +103,20 @@ OUTPUT_LIBRARIES = ("weasyprint", "pydyf", "pyphen", "fonttools", "docxtpl", "py
                     "num2words", "pypdf", "pillow", "pypdfium2")
 
 
-def tool_versions() -> dict[str, str]:
-    versions = {}
+@lru_cache(maxsize=None)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    """Read once per process (like code_hash): the code that runs is the code imported at its start."""
+    versions = []
     for name in OUTPUT_LIBRARIES:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            versions.append((name, "not installed"))
+    return tuple(versions)
+
+
+def tool_versions() -> dict[str, str]:
+    return dict(_installed_versions())
 
 
 def structure_digest(model: BaseModel | None) -> str:
@@ -114,13 +166,18 @@ class Reads:
         return cls([tuple(p) for p in data.get("edition", [])], [tuple(p) for p in data.get("previous", [])])
 
 
-def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, reads: Reads) -> str:
-    """Hash of everything one document's files depend on."""
+def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, reads: Reads,
+                structures: dict[int, tuple[BaseModel, str]] | None = None) -> str:
+    """Hash of everything one document's files depend on.
+
+    ``structures``: the editions' structure digests already made, kept by the caller for the fingerprints of
+    one build (every document of an edition has the same).
+    """
     parts: dict[str, Any] = {"document": document_id, "lang": lang, "inputs": inputs_hash}
     for key in ("edition", "previous"):
         view = context.get(key)
         paths = getattr(reads, key)
-        parts[key + "_structure"] = structure_digest(view.raw if isinstance(view, View) else None)
+        parts[key + "_structure"] = _structure_digest(view.raw if isinstance(view, View) else None, structures)
         values = []
         for path in sorted(paths, key=repr):
             try:
@@ -129,6 +186,15 @@ def fingerprint(document_id: str, lang: str, inputs_hash: str, context: dict, re
                 values.append([list(path), "<gone>"])
         parts[key] = values
     return sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+
+
+def _structure_digest(model: BaseModel | None, known: dict[int, tuple[BaseModel, str]] | None) -> str:
+    if known is None or model is None:
+        return structure_digest(model)
+    seen = known.get(id(model))
+    if seen is None or seen[0] is not model:  # the very same object, not one that took the id of a freed one
+        seen = known[id(model)] = (model, structure_digest(model))
+    return seen[1]
 
 
 def read_manifest(folder: Path, shown: str | None = None) -> dict | None:

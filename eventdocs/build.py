@@ -8,7 +8,6 @@ laying out PDFs and without writing.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -281,11 +280,18 @@ def render_all(
     base_inputs = inputs_hash(project)
     manifests = manifests or {}
     results, problems = [], []
+    # what the documents of an edition share, made once: its images' digests, its structure's digest (by the
+    # editions' ids: ``outputs`` keeps them alive until the end)
+    images: dict[tuple[int, int], dict[str, str]] = {}
+    structures: dict[int, tuple] = {}
     for output in progress(outputs, len(outputs)):
         try:
+            key = (id(output.edition), id(output.previous))
+            if key not in images:
+                images[key] = image_digests(renderer.images, output)
             # a new logo rebuilds every document of the edition (images may live anywhere in the project)
-            inputs = archive.sha256(json.dumps([base_inputs, image_digests(renderer.images, output)]).encode())
-            reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir)
+            inputs = archive.sha256(json.dumps([base_inputs, images[key]]).encode())
+            reused = _reusable(renderer, output, inputs, manifests.get(output.edition.year), output_dir, structures)
             if reused:
                 results.append(reused)
                 continue
@@ -293,7 +299,8 @@ def render_all(
             files = renderer.render(output, editions[output.edition.year].sources, layout=layout, context=ctx)
             reads = archive.Reads(sorted(ctx["edition"].accessed, key=repr),
                                   sorted(ctx["previous"].accessed, key=repr) if ctx["previous"] else [])
-            results.append(Rendered(output, files, archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads), reads))
+            results.append(Rendered(output, files, archive.fingerprint(
+                output.document.id, output.lang, inputs, renderer.context(output), reads, structures), reads))
         except PipelineError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -320,7 +327,8 @@ def inputs_hash(project: Project) -> str:
     )
 
 
-def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | None, output_dir: Path | None):
+def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | None, output_dir: Path | None,
+              structures: dict[int, tuple] | None = None):
     """The earlier build's files of ``output`` when nothing they depend on changed, else None."""
     if not manifest:
         return None
@@ -337,7 +345,8 @@ def _reusable(renderer: Renderer, output: Output, inputs: str, manifest: dict | 
         return None  # an earlier build made fewer formats (the live preview's first pass)
     reads = archive.Reads.from_json(entry.get("reads", {}))
     try:
-        current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads)
+        current = archive.fingerprint(output.document.id, output.lang, inputs, renderer.context(output), reads,
+                                      structures)
     except PipelineError:
         return None
     if current != entry.get("fingerprint"):
@@ -383,7 +392,7 @@ def manifest_for(year: int, edition: Edition, rendered: list[Rendered], earlier:
         "year": year,
         "generator": archive.tool_versions(),
         "pdf_variant": PDF_VARIANT,
-        "fonts": {p.name: archive.sha256(p.read_bytes()) for p in sorted(project.fonts.glob("*")) if p.is_file()},
+        "fonts": {p.name: archive.file_sha256(p) for p in sorted(project.fonts.glob("*")) if p.is_file()},
         "inputs": {
             "editions": archive.sha256(b"".join(
                 (project.editions / name).read_bytes()
@@ -406,9 +415,13 @@ def _file_entry(output: Output, f: RenderedFile) -> dict:
     fmt = output.format_of(f.relative.name)
     pages = None
     if f.relative.suffix == ".pdf":
-        from pypdf import PdfReader
+        import pypdfium2 as pdfium  # counts the pages in a millisecond, where pypdf parses the file (tens)
 
-        pages = len(PdfReader(io.BytesIO(f.data)).pages)
+        document = pdfium.PdfDocument(f.data)
+        try:
+            pages = len(document)
+        finally:
+            document.close()
     return {
         "path": f.relative.name,
         "document": output.document.id,

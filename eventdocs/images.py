@@ -26,6 +26,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import file_sha256
+
 #: the longest side of a picture once prepared, in pixels (about 20 cm at 300 dpi)
 MAX_SIDE = 2400
 #: pictures above this many pixels are refused before decoding (a "decompression bomb")
@@ -161,7 +163,7 @@ class ImageStore:
         result = {}
         for file in sorted(set(files)):
             try:
-                result[file] = hashlib.sha256(resolve(self.root, file).read_bytes()).hexdigest()
+                result[file] = file_sha256(resolve(self.root, file))
             except (ValueError, OSError):
                 result[file] = "(missing)"
         return result

@@ -14,6 +14,8 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,8 +110,49 @@ def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Probl
     other problems (a key written twice, an impossible date, a control
     character in a text...) are added to ``problems`` (or raised when no list is
     given), so that validation can report them with the rest.
+
+    A file read again with the same bytes is not parsed again (see ``_parse``): the
+    data returned is a fresh copy each time, for the caller to keep or change.
     """
-    text, bad_characters = _read_text(path, display)
+    parsed = _parse(_read_bytes(path, display), display)
+    sources.locations.update(parsed.locations)
+    found = list(parsed.problems)
+    if parsed.too_big or (problems is None and found):
+        raise EditionError(found)
+    if problems is not None:
+        problems.extend(found)
+    return _copy(parsed.data)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What one file's bytes parse to: its data, every value's location, the problems that did not stop reading."""
+
+    data: Any
+    locations: dict[Path_, tuple[str, int]]
+    problems: tuple[Problem, ...]
+    too_big: bool
+
+
+#: files parsed lately, by their name in messages and their bytes (never by name or date alone: a file whose
+#: bytes changed is parsed again). The live preview reads labels.yaml and association.yaml again at every save,
+#: and PyYAML, in pure Python, takes tens of milliseconds for each.
+_PARSED: OrderedDict[tuple[str, bytes], _Parsed] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+PARSED_FILES_KEPT = 8
+#: larger files are parsed each time (an edition is a few dozen kilobytes)
+PARSED_BYTES_KEPT = 512 * 1024
+
+
+def _parse(data: bytes, display: str) -> _Parsed:
+    """The parse of a file's bytes, from the cache when the same bytes were parsed under the same name."""
+    key = (display, data)
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(key)
+        if parsed is not None:
+            _PARSED.move_to_end(key)
+            return parsed
+    text, bad_characters = _decode_yaml(data, display)
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
@@ -123,16 +166,25 @@ def read_yaml(path: Path, display: str, sources: SourceMap, problems: list[Probl
         raise EditionError(Problem(f"YAML syntax error: {reason}{hint}", file=display, line=line)) from None
     finally:
         loader.dispose()
-    builder = _Builder(loader, text, display, sources, bad_characters)
-    data = {} if node is None else builder.value(node, (), 0)
-    found = builder.problems + builder.stray_characters()
-    if builder.too_big:
-        raise EditionError(found)
-    if problems is None and found:
-        raise EditionError(found)
-    if problems is not None:
-        problems.extend(found)
-    return data
+    own = SourceMap()
+    builder = _Builder(loader, text, display, own, bad_characters)
+    value = {} if node is None else builder.value(node, (), 0)
+    parsed = _Parsed(value, own.locations, tuple(builder.problems + builder.stray_characters()), builder.too_big)
+    if len(data) <= PARSED_BYTES_KEPT:
+        with _PARSED_LOCK:
+            _PARSED[key] = parsed
+            while len(_PARSED) > PARSED_FILES_KEPT:
+                _PARSED.popitem(last=False)
+    return parsed
+
+
+def _copy(value: Any) -> Any:
+    """A copy of parsed data (its mappings and lists; texts, numbers and dates cannot change)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 #: an edition file is a few dozen kilobytes; anything this big is another file
@@ -197,8 +249,8 @@ def character_name(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
-def _read_text(path: Path, display: str) -> tuple[str, dict[int, str]]:
-    """The file's text, and the characters YAML refuses by position (replaced, so that parsing can go on)."""
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, or ``EditionError`` (a folder, a file far too big, a file that cannot be read)."""
     try:
         if path.is_dir():
             raise EditionError(Problem("is a folder, not a YAML file", file=display))
@@ -206,11 +258,15 @@ def _read_text(path: Path, display: str) -> tuple[str, dict[int, str]]:
         if size > MAX_FILE_BYTES:
             raise EditionError(Problem(f"is {size / 1024 / 1024:.0f} MB; a YAML file of the project is a few dozen "
                                        "kilobytes: is it the right file?", file=display))
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise EditionError(Problem("file not found", file=display)) from None
     except OSError as exc:
         raise EditionError(Problem(f"cannot be read: {exc.strerror}", file=display)) from None
+
+
+def _decode_yaml(data: bytes, display: str) -> tuple[str, dict[int, str]]:
+    """The file's text, and the characters YAML refuses by position (replaced, so that parsing can go on)."""
     text = decode_text(data, display, EditionError)
     bad = {m.start(): m.group() for m in NOT_IN_YAML.finditer(text)}
     if bad:

@@ -167,3 +167,41 @@ def test_index_links_every_document_and_thumbnail(run, project, tmp_path):
         assert (tmp_path / url).is_file(), url
     for name in ("letter-fr.pdf", "letter-fr.docx", "letter-en.pdf", "thumbnails/letter-fr.png"):
         assert f"2026/{name}" in parser.urls
+
+
+def test_digests_of_templates_and_fonts_follow_every_change_of_their_files(tmp_path, monkeypatch):
+    """tree_hash and file_sha256 read a file again only when its inode, size or times changed (the live preview
+    asks at every save): a new content, a file added or removed always shows, even of the same size."""
+    import hashlib
+
+    from eventdocs import archive
+
+    def fresh(folder):
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    label = folder / "labels.yaml"
+    label.write_text("subject:\n  fr: Objet\n", encoding="utf-8")
+    (folder / "letter.html").write_text("<p>{{ x }}</p>", encoding="utf-8")
+    # just written: read each time (two writes within one step of the file clock could look the same)
+    assert archive.tree_hash(folder) == fresh(folder)
+    label.write_text("subject:\n  fr: OBJET\n", encoding="utf-8")
+    assert archive.tree_hash(folder) == fresh(folder)
+    assert archive.file_sha256(label) == hashlib.sha256(label.read_bytes()).hexdigest()
+    monkeypatch.setattr(archive, "SETTLED_NS", -10**18)  # as if every file had been written long ago
+    before = archive.tree_hash(folder)
+    assert before == fresh(folder) == archive.tree_hash(folder)
+    stat = label.stat()
+    label.write_text("subject:\n  fr: Objeu\n", encoding="utf-8")  # same size
+    os.utime(label, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert archive.tree_hash(folder) == fresh(folder) != before
+    assert archive.file_sha256(label) == hashlib.sha256(label.read_bytes()).hexdigest()
+    (folder / "new.css").write_text("p {}", encoding="utf-8")
+    assert archive.tree_hash(folder) == fresh(folder)
+    (folder / "new.css").unlink()
+    (folder / "letter.html").rename(folder / "letter2.html")
+    assert archive.tree_hash(folder) == fresh(folder)

@@ -177,6 +177,34 @@ def test_a_saved_change_shows_on_the_page_by_itself_then_in_the_word_file(page, 
         "the preview never writes output/"
 
 
+def test_a_saved_association_yaml_or_label_shows_too(page, served):
+    """association.yaml and labels.yaml, read again only when their bytes change, are never shown stale."""
+    association = served.project / "editions" / "association.yaml"
+    labels = served.project / "templates" / "labels.yaml"
+    originals = {path: path.read_text(encoding="utf-8") for path in (association, labels)}
+
+    def letter() -> str:
+        href = page.get_attribute("[data-stem='letter-fr'] .language-head a", "href")
+        return " ".join(pdf_text(page.request.get(served.base + href).body()).split())  # no-break spaces too
+
+    try:
+        shown = version(page, "letter-fr")
+        edit(association, "fr: Coopération entre collectivités", "fr: Coopération entre communes amies")
+        wait_until(lambda: version(page, "letter-fr") != shown)
+        assert "Coopération entre communes amies" in letter()
+        shown = version(page, "letter-fr")
+        edit(labels, 'fr: "Objet :"', 'fr: "Au sujet de :"')
+        wait_until(lambda: version(page, "letter-fr") != shown)
+        text = letter()
+        assert "Au sujet de :" in text and "Objet :" not in text and "Coopération entre communes amies" in text
+    finally:
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
+        wait_until(lambda: (lambda text: "Objet :" in text and "Coopération entre collectivités" in text)(letter()))
+        wait_until(lambda: (lambda state: not state["building"] and not state["problems"])(served.state()))
+    assert not page.errors, page.errors
+
+
 def test_a_problem_shows_with_its_line_above_the_last_good_previews_until_fixed(page, served, edition):
     shown = version(page, "letter-fr")
     edit(edition, "start: 9:30", "start: 25:00")

@@ -45,3 +45,37 @@ def test_time_in_model_accepts_unquoted_and_h_forms():
 
     session = Session.model_validate({"start": "9:30", "end": "11h", "kind": "break", "title": {"fr": "Pause"}})
     assert (session.start, session.end) == (dt.time(9, 30), dt.time(11, 0))
+
+
+def test_a_file_read_again_gives_its_new_content_and_a_copy_of_the_same(tmp_path):
+    """Files parsed are kept by their bytes: a new content is parsed again, even of the same size and name."""
+    path = tmp_path / "x.yaml"
+    path.write_text("a:\n  b: 1\n", encoding="utf-8")
+    first = read_yaml(path, "x.yaml", SourceMap())
+    path.write_text("a:\n  b: 2\n", encoding="utf-8")
+    assert read_yaml(path, "x.yaml", SourceMap()) == {"a": {"b": 2}}
+    path.write_text("a:\n  b: 1\n", encoding="utf-8")
+    first["a"]["b"] = "changed by a caller"
+    sources = SourceMap()
+    assert read_yaml(path, "x.yaml", sources) == {"a": {"b": 1}}  # the kept parse, not what a caller did to it
+    assert sources.locate(("a", "b")) == ("x.yaml", 2)
+    path.write_text("a:\n\n  b: 1\n", encoding="utf-8")
+    sources = SourceMap()
+    read_yaml(path, "x.yaml", sources)
+    assert sources.locate(("a", "b")) == ("x.yaml", 3)
+    assert read_yaml(path, "y.yaml", SourceMap()) == {"a": {"b": 1}}
+
+
+def test_a_problem_is_reported_each_time_the_file_is_read(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("a:\n  b: 1\n  b: 2\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(EditionError, match=r"x.yaml:3: a.b: key 'b' is written twice"):
+            read_yaml(path, "x.yaml", SourceMap())
+        problems = []
+        assert read_yaml(path, "x.yaml", SourceMap(), problems) == {"a": {"b": 1}}
+        assert [p.line for p in problems] == [3]
+    path.write_text("a: [1\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(EditionError, match=r"x.yaml:2: YAML syntax error"):
+            read_yaml(path, "x.yaml", SourceMap())
