@@ -82,7 +82,7 @@ class Backgrounds:
             raise TemplateError(Problem(f"the badges were laid out on {len(writer.pages)} pages instead of "
                                         f"{len(fronts)}: a badge's words must stay in its place", file=self.layer))
         copied: dict[int, IndirectObject] = {}
-        index, names = -1, []
+        index, names, backs = -1, [], any(_is_back(sheet) for sheet in pages)
         for sheet in pages:
             if _is_back(sheet):
                 writer.insert_blank_page(*_size(writer.pages[index]), index + 1)
@@ -93,7 +93,7 @@ class Backgrounds:
             else:
                 index += 1
                 page = writer.pages[index]
-                names = forms_drawn(page) if any(_is_back(p) for p in pages) else []
+                names = forms_drawn(page) if backs else []
                 if names and len(names) != len(sheet.slots):
                     raise TemplateError(Problem(
                         f"a sheet's front draws {len(names)} forms for {len(sheet.slots)} badges: only the names "
