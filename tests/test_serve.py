@@ -205,6 +205,25 @@ def test_a_saved_association_yaml_or_label_shows_too(page, served):
     assert not page.errors, page.errors
 
 
+def test_what_check_says_of_a_saved_word_template_shows_on_the_page_until_fixed(page, served):
+    import docx
+
+    template = served.project / "templates" / "letter.docx"
+    original = template.read_bytes()
+    try:
+        document = docx.Document(str(template))
+        document.add_paragraph("Texte tapé dans le modèle")
+        document.save(str(template))
+        finding = page.wait_for_selector("#word-findings", timeout=PATIENCE_MS).inner_text()
+        assert "templates/letter.docx" in finding and "Texte tapé dans le modèle" in finding, finding
+        assert page.is_visible("[data-stem='letter-fr'] img"), "the previews stay"
+    finally:
+        template.write_bytes(original)
+    page.wait_for_selector("#word-findings", state="detached", timeout=PATIENCE_MS)
+    wait_until(lambda: (lambda state: not state["building"] and not state["problems"])(served.state()))
+    assert not page.errors, page.errors
+
+
 def test_a_problem_shows_with_its_line_above_the_last_good_previews_until_fixed(page, served, edition):
     shown = version(page, "letter-fr")
     edit(edition, "start: 9:30", "start: 25:00")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import archive
-from ..build import LoadedEdition, Renderer, build
+from ..build import LoadedEdition, Renderer, build, lint_word_templates
 from ..errors import PipelineError
 from ..render import Project
 from . import jobs
@@ -77,6 +77,7 @@ class Snapshot:
     loaded: LoadedEdition | None  # the edition as last built well
     skipped: list[tuple[str, str]] = field(default_factory=list)  # document id, reason
     warnings: list[str] = field(default_factory=list)
+    word_findings: list[str] = field(default_factory=list)  # check's reading of the Word templates (wordlint)
     seconds: float = 0.0  # the last first pass took
     first_seconds: float = 0.0  # the last first pass took to show its first previews (the French documents)
     passes: int = 0  # first passes finished, well or not
@@ -92,6 +93,7 @@ class Preview:
         self.lock = threading.Lock()  # pdfium is not thread-safe: the builds and the page thumbnails take turns
         self._state = threading.Condition()
         self._pending: set[str] = {"(start)"}
+        self._lint_due = True  # the Word templates are read again (wordlint) after a pass when one changed
         self._renderer: Renderer | None = None
         self._editions: dict = {}  # the editions as last read, not read again while their files are the same
         self._frozen = False  # the caches are out of the garbage collector's sight (_freeze_caches)
@@ -150,6 +152,7 @@ class Preview:
                 return
             if any(not _is_edition_file(path, self.project) for path in changes):
                 self._drop_caches()  # a template, a font or an image changed: start from fresh caches
+            self._lint_due |= any(path.endswith(".docx") for path in changes)
             try:
                 self._first_pass()
             except Exception:  # noqa: BLE001 - a bug: its traceback to the terminal, a sentence to the page
@@ -195,6 +198,9 @@ class Preview:
             self._draw_first_pages(screen, EAGER_PAGES)  # the next ones while the page fetches the first
             if not last:
                 self._stop.wait(PAGE_MOMENT)  # the CPU to the page while it fetches the new previews
+        if self._lint_due:  # after the previews: what check says of the Word templates, as warnings on the page
+            self._lint_due = False
+            self._publish(word_findings=[str(f.problem) for f in lint_word_templates(self.project)])
         self._second_pass()
 
     def _second_pass(self) -> None:
