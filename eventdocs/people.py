@@ -37,13 +37,13 @@ from .docxfill import MarkedDocx, file_mark
 from .combined import CombinedPdf
 from .stitch import AddressSheet, LetterPdf, LetterTemplate, SheetParts, VariantParts
 from .documents import Output, PersonDocument, person_documents
-from .model import LANGUAGES
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
 from .mergefiles import (
     REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, may_replace, relative, remove_stale,
     report_cell, stamp,
 )
+from .model import LANGUAGES
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
 from .register import Register
 from .render import Project, identifier
@@ -53,7 +53,7 @@ from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way these documents are made changes, so that the next run makes them again
-PEOPLE_FORMAT = 1
+PEOPLE_FORMAT = 2  # 2: badges drawn over what they share, laid out once (sheets.py)
 #: what a worker process wrote, line by line, before renaming it into place (folded into the list at the end)
 WRITTEN_LOG = ".merge-written.{pid}.log"
 FILES_LIST = ".merge-files.json"
