@@ -6,9 +6,15 @@ parts, pdfparts.py); memory stays flat however many documents it holds.
 
 from __future__ import annotations
 
+import io
 from typing import BinaryIO
 
-from .pdfparts import OPEN_STREAM, PDF_HEADER, Parts, drawing_stream, indirect, place, stream, xref
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, NameObject
+
+from .pdfparts import (
+    OPEN_STREAM, PAGE_KEYS, PDF_HEADER, Parts, Ref, closure, drawing_stream, indirect, place, serialize, stream, xref,
+)
 from .stitch import SheetParts, VariantParts
 
 
@@ -64,6 +70,22 @@ class CombinedPdf:
             self._add_page(b"<</Type /Page /Parent %d 0 R /MediaBox %s /Resources <<>>>>"
                            % (parent, variant.media_box), parent)
         self._outline.append((bookmark, self._kids[first_page]))
+
+    def add_pdf(self, data: bytes, key: str) -> None:
+        """Append every page of a PDF (a batch of badges), its objects written now and not kept: memory stays
+        flat however many batches follow. ``key`` renames its font subsets, unique in the file."""
+        reader = PdfReader(io.BytesIO(data))
+        pages = [{k: v for k, v in page.items() if k in PAGE_KEYS} for page in reader.pages]
+        objects = closure(reader, [value for page in pages for value in page.values()])
+        numbers = {old: self._allocate() for old in objects}
+        tags = font_tags(reader, objects, key)
+        for old in objects:
+            self._write_object(serialize(reader.get_object(old), numbers.__getitem__, tags.get(old, key)), numbers[old])
+        for page in pages:
+            parent = self._leaf()
+            entries = DictionaryObject({NameObject("/Type"): NameObject("/Page"), NameObject("/Parent"): Ref(parent)})
+            entries.update(page)
+            self._add_page(serialize(entries, numbers.__getitem__), parent)
 
     def forget(self, sheet: SheetParts) -> None:
         """The sheet's letters are all written: drop its numbering."""
@@ -140,6 +162,27 @@ class CombinedPdf:
         self._write_object(b"<</Type /Outlines /First %d 0 R /Last %d 0 R /Count %d>>"
                            % (items[0], items[-1], len(items)), root)
         return root
+
+
+def font_tags(reader: PdfReader, objects: list[int], key: str) -> dict[int, str]:
+    """A tag for each font of the objects and for its parts (descendant font, descriptor), the same for a font
+    and its parts: two subsets of one font in a file (the badges' words and their backgrounds, laid out apart)
+    must not share a name, and a font's name must be its descriptor's."""
+    tags: dict[int, str] = {}
+    for num in objects:
+        font = reader.get_object(num)
+        if not isinstance(font, DictionaryObject) or font.get("/Type") != "/Font" or num in tags:
+            continue
+        parts = [num]
+        for descendant in font.get("/DescendantFonts", []) or []:
+            cid_font = descendant.get_object()
+            parts += [getattr(descendant, "idnum", None), getattr(cid_font.raw_get("/FontDescriptor"), "idnum", None)
+                      if "/FontDescriptor" in cid_font else None]
+        if "/FontDescriptor" in font:
+            parts.append(getattr(font.raw_get("/FontDescriptor"), "idnum", None))
+        for part in filter(None, parts):
+            tags[part] = f"{key}-{num}"
+    return tags
 
 
 def _text(value: str) -> bytes:

@@ -24,6 +24,8 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 FORM_NAME = "/RecipientAddress"
 PDF_HEADER = b"%PDF-1.7\n%\xb5\xed\xae\xfb\n"
+#: what a page keeps when it moves into another file (its place in the page tree is the new file's)
+PAGE_KEYS = ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Contents", "/Resources", "/UserUnit")
 OPEN_STREAM = b"q\n"
 
 

@@ -344,14 +344,19 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
     bar = progress(len(needed)) if progress else None
     global _state
     _state = _State(project, loaded, document, folder)
+    joined: dict[str, PdfJoiner] = {}
     try:
         _state.prepare(batches)  # before the workers fork: they inherit what is laid out once
         mine = {name: [b for b in batches if b.items and b.items[0].stem in {i.stem for i in group}]
                 for name, group in groups if name in to_combine}
-        # the print files of whole pages are joined as the batches come, in order, while the workers go on
-        joined = {name: PdfJoiner([b.number for b in group]) for name, group in mine.items() if not document.overlay}
         with Workers(workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1),
                      start=_state.forked, close=_state.close) as pool:
+            # the print files of whole pages are written as the batches come, in order, while the workers go on
+            # (opened once the workers are forked: they never hold the file)
+            joined.update({name: PdfJoiner(transaction.stage(relative(transaction.root, folder / name)),
+                                           [b.number for b in group], document.title(loaded.edition, "fr"),
+                                           loaded.edition.association.name, "fr")
+                           for name, group in mine.items() if not document.overlay})
             outcomes: dict[int, BatchOutcome] = {}
             for outcome in pool.unordered(_make_batch, batches):
                 outcomes[outcome.number] = outcome
@@ -363,18 +368,18 @@ def make(project, loaded, document, folder, items, todo, to_combine, earlier, tr
                 if bar:
                     bar.update(len(batches[outcome.number].items))
         for name, group in mine.items():
-            staged = transaction.stage(relative(transaction.root, folder / name))
             if document.overlay:
                 lang = group[0].lang
                 pages, made.combined_stamps[name] = combine_overlays(
-                    staged, [(b, outcomes[b.number].sheet) for b in group], _state.variant(lang)[1],
+                    transaction.stage(relative(transaction.root, folder / name)),
+                    [(b, outcomes[b.number].sheet) for b in group], _state.variant(lang)[1],
                     document.title(loaded.edition, lang), loaded.edition.association.name, lang)
             else:
-                data = joined[name].pdf(document.title(loaded.edition, "fr"), loaded.edition.association.name)
-                staged.write_bytes(data)
-                pages, made.combined_stamps[name] = joined[name].pages, [stamp(data)]
+                pages, made.combined_stamps[name] = joined.pop(name).close()
             made.pages[name] = pages
     except BaseException:
+        for joiner in joined.values():
+            joiner.discard()
         remove_partial_files(folder)
         raise
     finally:
@@ -400,40 +405,42 @@ def make_batches(document: PersonDocument, needed: list[Item], todo: set[str], e
 
 
 class PdfJoiner:
-    """One PDF of the batches' pages in order, each font and image stored once per batch: each batch is
-    added as soon as those before it are (its bytes then dropped), while the workers lay out the next ones."""
+    """The print file of whole pages: each batch's pages written into it as soon as those before it are (then
+    dropped), while the workers lay out the next ones; memory stays flat (combined.CombinedPdf)."""
 
-    def __init__(self, order: list[int]):
+    def __init__(self, path: Path, order: list[int], title: str, author: str, lang: str):
         self._order = order
         self._next = 0
-        self._writer = PdfWriter()
+        self._out = _StampedFile(path)
+        self._combined = CombinedPdf(self._out, title, author, lang, file_mark(title), duplex=False)
 
     def take(self, outcomes: dict[int, "BatchOutcome"]) -> None:
-        """Add every batch that is ready and next in order."""
+        """Write every batch that is ready and next in order."""
         while self._next < len(self._order) and self._order[self._next] in outcomes:
             outcome = outcomes[self._order[self._next]]
-            self._writer.append(PdfReader(io.BytesIO(outcome.pdf)))
+            self._combined.add_pdf(outcome.pdf, f"batch-{outcome.number}")
             outcome.pdf = None
             self._next += 1
 
-    @property
-    def pages(self) -> int:
-        return len(self._writer.pages)
-
-    def pdf(self, title: str, author: str) -> bytes:
+    def close(self) -> tuple[int, list]:
+        """Finish the file: its page count and stamp."""
         if self._next != len(self._order):
             raise RuntimeError("a batch of the print file is missing")  # a bug, never the user's
-        self._writer.add_metadata({"/Title": title, "/Author": author, "/Producer": "eventdocs"})
-        buffer = io.BytesIO()
-        self._writer.write(buffer)
-        return buffer.getvalue()
+        try:
+            self._combined.close()
+        finally:
+            self._out.close()
+        return self._combined.page_count, [[self._out.size, self._out.crc]]
+
+    def discard(self) -> None:
+        self._out.close()
 
 
 class _StampedFile:
     """A file written as it comes, its size and checksum kept (the stamp of what the merge wrote)."""
 
     def __init__(self, path: Path):
-        self._file = open(path, "wb")
+        self._file = open(path, "wb", buffering=0)  # unbuffered: no copy of a buffer in a forked process
         self.size, self.crc = 0, 0
 
     def write(self, data: bytes) -> None:

@@ -36,8 +36,8 @@ from pypdf.generic import (
 
 from .errors import Problem, TemplateError
 from .pdfparts import (
-    OPEN_STREAM, PDF_HEADER, Identity, Parts, Ref, closure, drawing_stream, indirect, page_with_form, parts_of, place,
-    serialize, stream, xref,
+    OPEN_STREAM, PAGE_KEYS, PDF_HEADER, Identity, Parts, Ref, closure, drawing_stream, indirect, page_with_form,
+    parts_of, place, serialize, stream, xref,
 )
 
 
@@ -91,16 +91,15 @@ class LetterPdf:
         """This variant's pages for a combined PDF: untagged, page 1 drawing an address form."""
         objects: list[int] = []
         index: dict[int, int] = {}
-        keep = ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Contents", "/Resources", "/UserUnit")
         pages = []
         for page in self.pages:
-            pages.append({k: v for k, v in page.items() if k in keep})
+            pages.append({k: v for k, v in page.items() if k in PAGE_KEYS})
         for old in closure(self.reader, [v for page in pages for v in page.values()]):
             index[old] = len(objects)
             objects.append(old)
         count = len(objects)  # then: the open stream, the drawing stream, the form, the page tree
         first = page_with_form(DictionaryObject(pages[0]), Ref(count), Ref(count + 1), Ref(count + 2))
-        pages[0] = {k: v for k, v in first.items() if k in keep}
+        pages[0] = {k: v for k, v in first.items() if k in PAGE_KEYS}
         page_parts = []
         for page in pages:
             entries = DictionaryObject({NameObject("/Type"): NameObject("/Page"), NameObject("/Parent"): Ref(count + 3)})

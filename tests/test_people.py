@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -111,6 +112,17 @@ def test_every_badge_of_the_sheet_carries_its_own_name_in_its_own_place(merged):
         # ... and the event in the person's language where the front has the details
         dates = "Wednesday8andThursday9July2026" if person[7] == "en" else "mercredi8etjeudi9juillet2026"
         assert dates in loose(back) and loose(person[4]) not in loose(back), back
+
+
+def test_no_two_font_subsets_of_the_badges_print_file_share_a_name(merged):
+    """The names and the backgrounds are laid out apart: their subsets of one font must have names of their own
+    (a printer may keep fonts by name), and every font is embedded."""
+    _, folder, _, _ = merged
+    out = subprocess.run(["pdffonts", str(folder / "badges" / "badges-2026.pdf")], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[2:]
+    names = [line.split()[0] for line in out]
+    assert len(names) > 2 and len(names) == len(set(names)), names
+    assert all(" yes yes yes " in line for line in out), out
 
 
 def test_the_category_band_says_the_category_in_the_persons_language(merged):
