@@ -368,18 +368,8 @@ def _people_summary(result) -> None:
         print(f"  {made} {doc.unit}(s): {len(result.written)} written, {made - len(result.written)} unchanged "
               "(same data and templates as last time)")
     _print_files(result)
-    if result.left_out:
-        print(f"  {len(result.left_out)} row(s) left out:")
-        for person, why in result.left_out[:MAX_REJECTED_SHOWN]:
-            print(f"    row {person.row} ({person.name}): {why}")
-        if len(result.left_out) > MAX_REJECTED_SHOWN:
-            print(f"    … and {len(result.left_out) - MAX_REJECTED_SHOWN} more")
-    if result.rejected:
-        print(f"  {len(result.rejected)} row(s) rejected, no {doc.unit} for them:")
-        for r in result.rejected[:MAX_REJECTED_SHOWN]:
-            print(f"    row {r.row} ({r.who}): {r.reason}")
-        if len(result.rejected) > MAX_REJECTED_SHOWN:
-            print(f"    … and {len(result.rejected) - MAX_REJECTED_SHOWN} more")
+    _listed("row(s) left out:", [(p.row, p.name, why) for p, why in result.left_out])
+    _listed(f"row(s) rejected, no {doc.unit} for them:", [(r.row, r.who, r.reason) for r in result.rejected])
     if result.register is not None:
         print(f"  register: {result.register.shown} ({result.numbered} new number(s); keep it with the edition files: "
               "it is what keeps each person's number)")
@@ -436,24 +426,26 @@ def _merge_letters(args, project: Project) -> int:
           f"{len(result.unchanged)} unchanged (same data and templates as last time)")
     _print_files(result)
     compacted = [l.recipient for l in letters if l.recipient.compacted]
-    if compacted:
-        print(f"  {len(compacted)} address(es) compacted to fit the envelope window (column « address » of the report):")
-        for r in compacted[:MAX_REJECTED_SHOWN]:
-            print(f"    row {r.row} ({r.name}): {', '.join(r.compacted)}")
-        if len(compacted) > MAX_REJECTED_SHOWN:
-            print(f"    … and {len(compacted) - MAX_REJECTED_SHOWN} more")
-    if result.rejected:
-        print(f"  {len(result.rejected)} row(s) rejected, no letter for them:")
-        for r in result.rejected[:MAX_REJECTED_SHOWN]:
-            print(f"    row {r.row} ({r.who}): {r.reason}")
-        if len(result.rejected) > MAX_REJECTED_SHOWN:
-            print(f"    … and {len(result.rejected) - MAX_REJECTED_SHOWN} more")
+    _listed("address(es) compacted to fit the envelope window (column « address » of the report):",
+            [(r.row, r.name, ", ".join(r.compacted)) for r in compacted])
+    _listed("row(s) rejected, no letter for them:", [(r.row, r.who, r.reason) for r in result.rejected])
     print(f"  report: {_shown(result.report)} (one line per row)")
     return 0
 
 
 #: rejected rows (and compacted addresses) listed on screen (all of them are in merge-report.csv)
 MAX_REJECTED_SHOWN = 12
+
+
+def _listed(heading: str, rows: list[tuple[int, str, str]]) -> None:
+    """« N <heading> », then the first rows it is about: row number, who, why."""
+    if not rows:
+        return
+    print(f"  {len(rows)} {heading}")
+    for row, who, why in rows[:MAX_REJECTED_SHOWN]:
+        print(f"    row {row} ({who}): {why}")
+    if len(rows) > MAX_REJECTED_SHOWN:
+        print(f"    … and {len(rows) - MAX_REJECTED_SHOWN} more")
 
 
 def _serve(args, project: Project) -> int:

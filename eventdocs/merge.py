@@ -49,8 +49,9 @@ from .docxfill import ADDRESS_MARKER, SALUTATION_MARKER, LetterDocx, file_mark, 
 from .combined import CombinedPdf
 from .stitch import AddressSheet, LetterPdf, SheetParts
 from .mergefiles import (  # noqa: F401 (FORMULA_START, slug: re-exported)
-    FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, file_stems, files_list_bytes,
-    made_here, may_replace, read_files_list, read_written_logs, relative, remove_stale, report_cell, slug, stamp,
+    FILES_LIST, FILES_LIST_FORMAT, FORMULA_START, REPORT_FILE, WRITTEN_LOG, FilesList, Made, file_stems,
+    files_list_bytes, made_here, may_replace, read_files_list, read_written_logs, relative, remove_stale, report_cell,
+    slug, stamp,
 )
 from .wordfonts import LATIN
 from .workers import Workers
@@ -359,17 +360,6 @@ class _Written:
     stems: frozenset[str]
     kept: list[tuple[str, str]] = field(default_factory=list)  # file name, why
     copies: list[tuple[str, str]] = field(default_factory=list)  # file name, copy name
-
-
-@dataclass
-class Made:
-    """What make_letters did: the letters written, the page count of each combined PDF, hand edits kept."""
-
-    written: set[str] = field(default_factory=set)
-    pages: dict[str, int] = field(default_factory=dict)
-    kept: list[tuple[Path, str]] = field(default_factory=list)
-    copies: list[tuple[Path, Path]] = field(default_factory=list)
-    combined_stamps: dict[str, list] = field(default_factory=dict)
 
 
 def make_letters(run: Workers, edition, folder: Path, letters: list[Letter], work: Work, progress,

@@ -80,6 +80,18 @@ def made_here(path: Path, stamps: list | None) -> bool:
     return any(s[1] == crc for s in candidates)
 
 
+@dataclass
+class Made:
+    """What a merge's making stage did: the stems whose files were written, the page count and stamps of each
+    print file, the files changed by hand that were kept, and the copies of hand edits it replaced."""
+
+    written: set[str] = field(default_factory=set)
+    pages: dict[str, int] = field(default_factory=dict)
+    kept: list[tuple[Path, str]] = field(default_factory=list)
+    copies: list[tuple[Path, Path]] = field(default_factory=list)
+    combined_stamps: dict[str, list] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class FilesList:
     """The files earlier merges made in a folder: what each holds (its stamps), the combined PDFs' page counts,

@@ -40,8 +40,8 @@ from .documents import Output, PersonDocument, person_documents
 from .errors import OutputError, PipelineError, Problem, RecipientsError
 from .fonts import bundled_fonts, font_coverage
 from .mergefiles import (
-    REPORT_FILE, FilesList, file_stems, files_list_bytes, made_here, read_files_list, may_replace, relative, remove_stale,
-    report_cell, stamp,
+    REPORT_FILE, FilesList, Made, file_stems, files_list_bytes, made_here, may_replace, read_files_list, relative,
+    remove_stale, report_cell, stamp,
 )
 from .model import LANGUAGES
 from .recipients import Protocol, Recipient, RecipientList, load_protocol, read_recipients
@@ -298,15 +298,6 @@ def _digest(parts: Any) -> str:
 
 
 # --- making them ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Made:
-    written: set[str] = field(default_factory=set)
-    pages: dict[str, int] = field(default_factory=dict)
-    kept: list[tuple[Path, str]] = field(default_factory=list)
-    copies: list[tuple[Path, Path]] = field(default_factory=list)
-    combined_stamps: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
 from .errors import Problem, TemplateError
+from .model import A4_HEIGHT
+from .namefit import PT_PER_MM
 from .stitch import multiply, pdf_number
 
-PT_PER_MM = 72 / 25.4
-A4_HEIGHT_MM = 297.0
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def _under(sheet: SheetPage, forms: list[tuple[IndirectObject, list[float]]]) ->
     the page's bottom left; each badge's form drawn with the transformation it had on its own page)."""
     ops = [b"q"]
     for slot in sheet.slots:
-        x, y = slot.left * PT_PER_MM, (A4_HEIGHT_MM - slot.top - sheet.height) * PT_PER_MM
+        x, y = slot.left * PT_PER_MM, (A4_HEIGHT - slot.top - sheet.height) * PT_PER_MM
         matrix = forms[slot.background][1]
         ops.append(b"q 1 0 0 1 %s %s cm %s cm %s Do Q" % (
             pdf_number(x), pdf_number(y), b" ".join(pdf_number(v) for v in matrix),
@@ -185,12 +185,12 @@ def _under(sheet: SheetPage, forms: list[tuple[IndirectObject, list[float]]]) ->
         scale = side * PT_PER_MM / modules
         ops.append(b"q 0 g %s 0 0 %s %s %s cm\n%s\nf Q" % (
             pdf_number(scale), pdf_number(scale), pdf_number((slot.left + left) * PT_PER_MM),
-            pdf_number((A4_HEIGHT_MM - slot.top - sheet.height + bottom) * PT_PER_MM), path))
+            pdf_number((A4_HEIGHT - slot.top - sheet.height + bottom) * PT_PER_MM), path))
     if sheet.crop_marks:
         ops.append(b"0.25 w 0 G")
         for x, y, width, height in sheet.crop_marks:
             ops.append(b"%s %s m %s %s l S" % (
-                pdf_number(x * PT_PER_MM), pdf_number((A4_HEIGHT_MM - y) * PT_PER_MM),
-                pdf_number((x + width) * PT_PER_MM), pdf_number((A4_HEIGHT_MM - y - height) * PT_PER_MM)))
+                pdf_number(x * PT_PER_MM), pdf_number((A4_HEIGHT - y) * PT_PER_MM),
+                pdf_number((x + width) * PT_PER_MM), pdf_number((A4_HEIGHT - y - height) * PT_PER_MM)))
     ops.append(b"Q\n")
     return b"\n".join(ops)

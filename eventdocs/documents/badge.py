@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import formats, namefit, qr
-from ..model import LANGUAGES, BadgeStock, Edition
+from ..model import A4_HEIGHT, A4_WIDTH, LANGUAGES, BadgeStock, Edition
 from ..recipients import Recipient
 from ..sheets import SheetPage, Slot
 from . import PersonDocument
@@ -90,8 +90,8 @@ def crop_marks(stock: BadgeStock) -> list[CropMark]:
     right = xs[-1]
     bottom = ys[-1]
     marks = []
-    room_top, room_bottom = stock.top, 297 - bottom
-    room_left, room_right = stock.left, 210 - right
+    room_top, room_bottom = stock.top, A4_HEIGHT - bottom
+    room_left, room_right = stock.left, A4_WIDTH - right
     for x in xs:
         if room_top >= MARK_LENGTH + MARK_GAP:
             marks.append(CropMark(x, stock.top - MARK_GAP - MARK_LENGTH, 0, MARK_LENGTH))
@@ -136,6 +136,7 @@ class BadgeDocument(PersonDocument):
         stock = edition.badge_stock
         ctx["stock"] = stock
         ctx["badge"] = BadgeLayout.of(stock, edition.badges.qr != "none")
+        ctx["slots"] = [badge_position(stock, index) for index in range(stock.per_sheet)]  # each badge's place
         ctx["back"] = edition.badges.back
         return ctx
 
@@ -201,7 +202,7 @@ class BadgeDocument(PersonDocument):
                     slots.append(Slot(left, top, kinds[BackgroundKind(side, person["lang"], person["category"])],
                                       person["qr"], qr_box, left - front_left if side == "back" else None))
                 pages.append(SheetPage(stock.height, tuple(slots), marks if side == "front" else
-                                       tuple((210 - x - w, y, w, h) for x, y, w, h in marks)))
+                                       tuple((A4_WIDTH - x - w, y, w, h) for x, y, w, h in marks)))
         return pages
 
 
@@ -219,7 +220,7 @@ def badge_position(stock: BadgeStock, index: int, mirrored: bool = False) -> tup
     column, row = index % stock.columns, index // stock.columns
     left = stock.left + column * (stock.width + stock.gap_x)
     if mirrored:
-        left = 210 - left - stock.width
+        left = A4_WIDTH - left - stock.width
     return round(left, 2), round(stock.top + row * (stock.height + stock.gap_y), 2)
 
 
