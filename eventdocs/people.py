@@ -53,7 +53,7 @@ from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way these documents are made changes, so that the next run makes them again
-PEOPLE_FORMAT = 2  # 2: badges drawn over what they share, laid out once (sheets.py)
+PEOPLE_FORMAT = 3  # 2: badges drawn over what they share, laid out once (sheets.py); 3: QR codes by zxing-cpp
 #: what a worker process wrote, line by line, before renaming it into place (folded into the list at the end)
 WRITTEN_LOG = ".merge-written.{pid}.log"
 FILES_LIST = ".merge-files.json"

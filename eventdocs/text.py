@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
 NBSP = "\u00a0"
@@ -170,6 +171,19 @@ def english_typography(text: str) -> str:
 def _number_spacing(text: str) -> str:
     """A number never ends a line apart from its noun: '25 délégations', '400 participants'."""
     return re.sub(r"(?<=\d) (?=[^\W\d_])", NBSP, text)
+
+
+def direction(text: str) -> str:
+    """``rtl`` or ``ltr``: the direction of a text's first strongly directional letter, as HTML's
+    ``dir="auto"`` decides it (a name in Arabic is right to left), found once here rather than by WeasyPrint
+    for each of a thousand badges."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def typography(text: str, lang: str) -> str:

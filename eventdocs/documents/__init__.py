@@ -14,10 +14,13 @@ from typing import Any, ClassVar
 from ..localize import localize
 from ..model import Edition
 from ..recipients import Recipient, RowRules
+from ..text import direction
 
 
 #: the file name each format gives after the output's stem (``invitation-fr``): every document's Word
 #: file and on-screen PDF, and a booklet's printer's PDF (PDF/X-4) and office booklet (A4, imposed)
+#: a person's fields written in any script, each given its direction (``person.dir.<field>``: rtl or ltr)
+TEXT_FIELDS = ("first_name", "last_name", "name", "function", "organisation", "country")
 FORMAT_FILES = {"docx": ".docx", "pdf": ".pdf", "print": "-print.pdf", "booklet": "-booklet-a4.pdf"}
 
 
@@ -206,7 +209,8 @@ class PersonDocument(DocumentType):
         """What the template shows of one person (``views``: ``event_lines`` in each language)."""
         return {"first_name": person.first_name, "last_name": person.last_name, "name": person.name,
                 "function": person.function, "organisation": person.organisation, "country": person.country,
-                "lang": person.lang, "row": person.row, "event": views[person.lang], **extra}
+                "lang": person.lang, "row": person.row, "event": views[person.lang],
+                "dir": {field: direction(getattr(person, field)) for field in TEXT_FIELDS}, **extra}
 
     @staticmethod
     def event_lines(edition: Edition, lang: str) -> dict[str, Any]:
