@@ -378,3 +378,21 @@ def test_the_certificates_word_files_open_in_word(merged):
     assert len(documents) == 4
     assert schema_errors(documents) == []
     assert "花子 山田" in docx_text(next((folder / "certificates").glob("0005-*.docx")))
+
+
+def test_the_certificates_word_title_is_one_line_below_the_letterhead(merged, tmp_path):
+    """Opened in a word processor, the title sits on a line of its own under the logo and the tagline (the
+    letterhead's frames let no text beside them): not squeezed beside a wide logo and broken over two lines."""
+    _, folder, _, _ = merged
+    documents = [next((folder / "certificates").glob(f"{row:04d}-*.docx")) for row in (2, 3)]
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, documents)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for document, title in zip(documents, ("Attestation de participation", "Certificate of attendance")):
+        lines = subprocess.run(["pdftotext", "-layout", "-l", "1", str(tmp_path / (document.stem + ".pdf")), "-"],
+                               capture_output=True, text=True, check=True).stdout.splitlines()
+        line = next((line for line in lines if title.split()[0] in line), "")
+        assert title in " ".join(line.split()), (title, lines[:12])
+        tagline = next(i for i, line in enumerate(lines) if line.strip())
+        assert lines.index(line) > tagline + 1  # below the letterhead, not beside it
