@@ -17,6 +17,7 @@ from . import archive
 from .documents import registry
 from .errors import OutputError
 from .localize import localize
+from .filters import FILTERS
 from .render import Project
 from .write import RenderedFile
 
@@ -95,8 +96,6 @@ def index_page(project: Project, output_dir: Path, editions: dict[int, "LoadedEd
         entries.append({"year": year, "number": manifest["edition"], "edition": view, "documents": ordered})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    from .render import FILTERS
-
     env.filters.update(FILTERS)
     html = env.get_template(TEMPLATE).render(entries=entries, lang="fr")
     return RenderedFile(Path(INDEX), html.encode("utf-8"))

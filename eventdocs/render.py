@@ -26,8 +26,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from . import formats, hyphenation, ooxml, wordfonts
+from . import hyphenation, ooxml, wordfonts
 from .errors import EditionError, Problem, TemplateError
+from .filters import FILTERS
 from .images import ImageStore, Picture
 from .load import preview
 from .localize import MissingText, UnavailableText, View
@@ -36,6 +37,7 @@ from .text import (
     DOCX_BOLD, DOCX_BREAK, DOCX_BULLET, DOCX_ITALIC, DOCX_KEEP, DOCX_NUMBER, DOCX_PARAGRAPH, DOCX_RESTART, DOCX_SUP,
     Text,
 )
+from .wordlint import paragraph_with
 
 MARKERS = re.compile(f"([{DOCX_BOLD}{DOCX_ITALIC}{DOCX_SUP}{DOCX_BREAK}{DOCX_KEEP}])")
 BLOCK_MARKERS = re.compile(f"([{DOCX_PARAGRAPH}{DOCX_BULLET}{DOCX_NUMBER}]{DOCX_RESTART}?)")
@@ -59,77 +61,6 @@ class Project:
     @property
     def fonts(self) -> Path:
         return self.root / "fonts"
-
-
-# --- filters shared by the HTML and Word templates -------------------------
-
-
-def _lang(ctx) -> str:
-    return ctx["lang"]
-
-
-@jinja2.pass_context
-def _long_date(ctx, value: dt.date) -> str:
-    return formats.long_date(value, _lang(ctx))
-
-
-@jinja2.pass_context
-def _plain_date(ctx, value: dt.date) -> Text:
-    return Text(formats.plain_date(value, _lang(ctx)))
-
-
-@jinja2.pass_context
-def _day_month(ctx, value: dt.date) -> str:
-    return formats.day_month(value, _lang(ctx))
-
-
-@jinja2.pass_context
-def _time(ctx, value: dt.time) -> str:
-    return formats.time(value, _lang(ctx))
-
-
-@jinja2.pass_context
-def _time_range(ctx, session) -> str:
-    return formats.time_range(session.start, session.end, _lang(ctx))
-
-
-@jinja2.pass_context
-def _number(ctx, value: int) -> str:
-    return formats.number(value, _lang(ctx))
-
-
-@jinja2.pass_context
-def _date_span(ctx, days) -> str:
-    return formats.date_span(list(days), _lang(ctx))
-
-
-def _capfirst(value):
-    if isinstance(value, (Text, MissingText)):
-        return value.capitalize_first()
-    text = str(value)
-    return text[:1].upper() + text[1:]
-
-
-def _paragraphs(value, css_class: str = ""):
-    """HTML: a text as its paragraphs and lists (``{{ paragraph|paragraphs('lead') }}``)."""
-    from markupsafe import Markup
-
-    if isinstance(value, (Text, MissingText)):
-        return Markup(value.html_paragraphs(css_class or getattr(value, "style", "")))
-    return Markup(Text(str(value)).html_paragraphs(css_class))
-
-
-FILTERS = {
-    "long_date": _long_date,
-    "plain_date": _plain_date,
-    "day_month": _day_month,
-    "time": _time,
-    "time_range": _time_range,
-    "number": _number,
-    "date_span": _date_span,
-    "capfirst": _capfirst,
-    "paragraphs": _paragraphs,
-}
 
 
 def _environment(loader: jinja2.BaseLoader | None, finalize=None) -> jinja2.Environment:
@@ -178,8 +109,6 @@ def _template_problem(exc: Exception, template: str, sources=None) -> Exception:
 
 def _quoting_paragraph(error: Exception, exc: Exception, path: Path) -> Exception:
     """A Word template's error says in which paragraph: its XML line numbers mean nothing to the officer."""
-    from .wordlint import paragraph_with
-
     if not isinstance(exc, jinja2.UndefinedError) or not isinstance(error, TemplateError):
         return error
     names = re.findall(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message or "")

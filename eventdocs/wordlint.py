@@ -29,6 +29,7 @@ import jinja2
 from lxml import etree
 
 from .errors import Problem
+from .filters import FILTERS  # the filters templates use: |number, |plain_date…
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -84,8 +85,6 @@ def lint(path: Path, shown: str, fields: tuple[str, ...] = (), styles_used: tupl
     except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
         return [Finding(Problem(f"not a Word document Word can open ({exc}); save it again from Word as .docx",
                                 file=shown))]
-    from .render import FILTERS  # the filters templates use: |number, |plain_date…
-
     findings: list[Finding] = []
     env = jinja2.Environment()
     env.filters.update(FILTERS)
