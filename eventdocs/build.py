@@ -641,7 +641,7 @@ def verify(project: Project, year: int, output_dir: Path, on_wait: Callable[[str
     """
     import tempfile
 
-    from .merge import owned_files as letters_owned
+    from .mergefiles import owned_files as letters_owned
 
     folder = output_dir / str(year)
     with OutputFolder(output_dir, on_wait=on_wait) if output_dir.is_dir() else _nothing():

@@ -18,7 +18,7 @@ from pathlib import Path
 from .build import build, check, resolve_years, verify
 from .scaffold import new_edition
 from .errors import PipelineError, UsageError
-from .people import check_templates
+from .stages import check_templates
 from .render import Project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -346,7 +346,7 @@ def _merge(args, project: Project) -> int:
         status = _merge_letters(args, project)
     others = [doc_id for doc_id in only if doc_id != "letter"]
     if others:
-        from .people import merge_documents
+        from .stages import merge_documents
 
         output_dir = (args.output or project.root / "output").resolve()
         for result in merge_documents(project, args.year, args.spreadsheet, output_dir, others, sheet=args.sheet,
@@ -411,10 +411,10 @@ def _people_progress():
 
 
 def _merge_letters(args, project: Project) -> int:
-    from .merge import merge
+    from .stages import merge_letters
 
     output_dir = (args.output or project.root / "output").resolve()
-    result = merge(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, strict=args.strict,
+    result = merge_letters(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, strict=args.strict,
                    progress=_merge_progress, force=args.force, on_wait=_waiting)
     letters = result.written + result.unchanged
     languages = ", ".join(f"{sum(1 for l in letters if l.recipient.lang == lang)} {lang}"

@@ -21,15 +21,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 from xml.sax.saxutils import escape
 
 from . import ooxml, wordfonts
 from .errors import Problem, TemplateError
 
-#: private-use characters that stand for the address and the salutation in a rendered DOCX
-ADDRESS_MARKER = "\ue0a1"
-SALUTATION_MARKER = "\ue0a2"
 #: every file inside a DOCX gets this time (2000-01-01 00:00, as wordfonts.ZIP_TIME) so equal files are equal bytes
 DOS_DATE, DOS_TIME = (2000 - 1980) << 9 | 1 << 5 | 1, 0
 DOCUMENT_XML = "word/document.xml"
@@ -43,68 +39,19 @@ class _ZipEntry:
     data: bytes  # deflated
 
 
-class LetterDocx:
-    """A rendered DOCX variant with markers, turned into one DOCX per recipient."""
-
-    XML = "word/document.xml"
-    #: every entry gets this time (2000-01-01 00:00, as wordfonts.ZIP_TIME) so equal letters are equal bytes
-    DOS_DATE, DOS_TIME = (2000 - 1980) << 9 | 1 << 5 | 1, 0
-
-    def __init__(self, data: bytes, template: str = "templates/letter.docx", fonts_dir: Path | None = None):
-        self._fonts_dir = fonts_dir  # where the fonts to embed again come from, for a name in another script
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if self.XML not in names:
-                raise TemplateError(Problem("not a Word document (no word/document.xml)", file=template))
-            xml = archive.read(self.XML).decode("utf-8")
-            self._entries = [None if n == self.XML else _deflated(n, archive.read(n)) for n in names]
-        _check_markers(xml, template)
-        before, after = xml.split(ADDRESS_MARKER)
-        self._before = before.split(SALUTATION_MARKER)
-        self._after = after.split(SALUTATION_MARKER)
-
-    def fill(self, address: Iterable[str], salutation: str, comment: bytes = b"") -> bytes:
-        """The DOCX of one recipient: address lines (one run, line breaks) and salutation.
-
-        ``comment`` goes in the zip's comment, at the very end of the file (see ``file_mark``).
-        """
-        runs = ooxml.text_lines(address)
-        greeting = escape(salutation)
-        xml = greeting.join(self._before) + runs + greeting.join(self._after)
-        entry = _deflated(self.XML, xml.encode("utf-8"))
-        data = zip_bytes([entry if e is None else e for e in self._entries], comment)
-        if self._fonts_dir and wordfonts.needs_embedding(" ".join(address) + salutation):
-            # a name in another script: its characters added to the subsets the variant embedded
-            data = wordfonts.add_characters(data, self._fonts_dir, " ".join(address) + salutation, comment)
-        return data
-
-
 def _deflated(name: str, data: bytes) -> _ZipEntry:
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
     return _ZipEntry(name.encode("utf-8"), zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
 
 
-def _check_markers(xml: str, template: str) -> None:
-    """The variant must have one address and at least one salutation, each inside a text run."""
-    problems = []
-    if xml.count(ADDRESS_MARKER) != 1:
-        problems.append("the mail merge needs {{ recipient_block }} once, in the address frame")
-    if SALUTATION_MARKER not in xml:
-        problems.append("the mail merge needs {{ salutation }} in the salutation line")
-    for marker in (ADDRESS_MARKER, SALUTATION_MARKER):
-        at = xml.find(marker)
-        opened = [m.start() for m in re.finditer(r"<w:t[ >]", xml[:at])] if at >= 0 else []
-        if at >= 0 and (not opened or opened[-1] < xml.rfind("</w:t>", 0, at)):
-            problems.append("a merge field is not inside a text run")
-    if problems:
-        raise TemplateError([Problem(p, file=template) for p in problems])
-
-
 class MarkedDocx:
-    """A rendered DOCX whose ``markers`` (each once or more, inside text runs) are filled per person."""
+    """A rendered DOCX whose ``markers`` (each once or more, inside text runs) are filled per person.
 
-    def __init__(self, data: bytes, markers: tuple[str, ...], template: str, fonts_dir: Path | None = None):
-        self._fonts_dir = fonts_dir
+    ``markers``: each marker with the template field it stands for (named when it is missing).
+    """
+
+    def __init__(self, data: bytes, markers: dict[str, str], template: str, fonts_dir: Path | None = None):
+        self._fonts_dir = fonts_dir  # where the fonts to embed again come from, for a name in another script
         self.markers = markers
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -112,22 +59,36 @@ class MarkedDocx:
                 raise TemplateError(Problem("not a Word document (no word/document.xml)", file=template))
             xml = archive.read(DOCUMENT_XML).decode("utf-8")
             self._entries = [None if n == DOCUMENT_XML else _deflated(n, archive.read(n)) for n in names]
-        missing = [m for m in markers if m not in xml]
-        if missing:
-            raise TemplateError(Problem(f"a merge field is missing from the Word template ({len(missing)} of "
-                                        f"{len(markers)})", file=template))
+        _check_markers(xml, markers, template)
         self._pieces = re.split("(" + "|".join(map(re.escape, markers)) + ")", xml)
 
-    def fill(self, values: dict[str, str], comment: bytes = b"") -> bytes:
-        """The DOCX of one person: each marker replaced by its value (plain text), ``comment`` at its end."""
-        escaped = {m: escape(v) for m, v in values.items()}
-        xml = "".join(escaped.get(piece, piece) if piece in escaped else piece for piece in self._pieces)
+    def fill(self, values: dict[str, str | tuple[str, ...]], comment: bytes = b"") -> bytes:
+        """The DOCX of one person: each marker replaced by its value (plain text, or a tuple of lines in one run,
+        line breaks between them), ``comment`` at its very end (see ``file_mark``)."""
+        escaped = {m: ooxml.text_lines(v) if isinstance(v, tuple) else escape(v) for m, v in values.items()}
+        xml = "".join(escaped.get(piece, piece) for piece in self._pieces)
         entry = _deflated(DOCUMENT_XML, xml.encode("utf-8"))
         data = zip_bytes([entry if e is None else e for e in self._entries], comment)
-        text = " ".join(values.values())
+        text = " ".join(" ".join(v) if isinstance(v, tuple) else v for v in values.values())
         if self._fonts_dir and wordfonts.needs_embedding(text):
+            # a name in another script: its characters added to the subsets the variant embedded
             data = wordfonts.add_characters(data, self._fonts_dir, text, comment)
         return data
+
+
+def _check_markers(xml: str, markers: dict[str, str], template: str) -> None:
+    """Every marker is in the rendered file, inside a text run."""
+    problems = []
+    for marker, field in markers.items():
+        at = xml.find(marker)
+        if at < 0:
+            problems.append(f"the mail merge needs {{{{ {field} }}}} in the Word template")
+            continue
+        opened = [m.start() for m in re.finditer(r"<w:t[ >]", xml[:at])]
+        if not opened or opened[-1] < xml.rfind("</w:t>", 0, at):
+            problems.append(f"the merge field {{{{ {field} }}}} is not inside a text run")
+    if problems:
+        raise TemplateError([Problem(p, file=template) for p in problems])
 
 
 def zip_bytes(entries: list[_ZipEntry], comment: bytes) -> bytes:

@@ -1,7 +1,6 @@
 """What every merge keeps in its folder: file names from rows, the list of the files it made, the report's cells.
 
-Shared by the letter's merge (merge.py) and the other per-person documents
-(people.py). The list (``.merge-files.json``) records the size and checksum of
+Used by the merge stages of every per-person document (stages.py). The list (``.merge-files.json``) records the size and checksum of
 every file a merge wrote: a later run deletes only the files of rows that left
 the spreadsheet, and never replaces a file changed by hand without being told.
 """
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, Problem
+from .load import preview
 from .recipients import Recipient
 from .write import Transaction, kept_copy_name, safe_join, write_atomic
 
@@ -205,3 +205,18 @@ def may_replace(folder: Path, name: str, stamps: list | None, force: bool, outco
     write_atomic(copy, edited, durable=False, shown=f"{folder}/{copy.name}")
     outcome.copies.append((name, copy.name))
     return True
+
+
+def owned_files(folder: Path) -> tuple[set[str], list[str]]:
+    """The files of a merge's folder that its list accounts for, and the problems found with the list."""
+    if not (folder / FILES_LIST).exists():
+        return set(), []
+    try:
+        data = json.loads((folder / FILES_LIST).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {FILES_LIST}, [f"{FILES_LIST}: damaged ({preview(str(exc), 60)}); run the merge again to rewrite it"]
+    names = set(files) if isinstance(files, (list, dict)) else set()
+    kept = set(data.get("kept", [])) if isinstance(data.get("kept", []), list) else set()
+    logs = {p.name for p in folder.glob(WRITTEN_LOG.format(pid="*"))}
+    return {FILES_LIST, REPORT_FILE} | {n for n in names | kept if isinstance(n, str)} | logs, []

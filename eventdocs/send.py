@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterator, Literal
 from .build import load_edition
 from .errors import EditionError, MailError, Problem, UsageError
 from .mail import DEFAULT_PORTS, Composer, MergedLetter, UnsendableAddress, mailbox, message_id
-from .merge import MergeResult, merge
+from .stages import MergeResult, merge_letters
 from .recipients import EMAIL, Recipient
 from .render import Project
 from .write import safe_join, write_atomic
@@ -143,7 +143,7 @@ def send(
     composer = Composer(loaded.edition, loaded.sources)
     server = Server(composer.smtp, loaded.sources)
     password = None if dry_run else smtp_password(server, ask_password)
-    merged = merge(project, year, spreadsheet, output_dir, sheet=sheet, progress=merge_progress, remove_absent=False)
+    merged = merge_letters(project, year, spreadsheet, output_dir, sheet=sheet, progress=merge_progress, remove_absent=False)
     letters = merged_letters(merged)
     composer.check_languages({l.recipient.lang for l in letters if l.recipient.email})
     journal = project.editions / f"{year}.sent.jsonl"

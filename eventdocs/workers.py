@@ -1,4 +1,4 @@
-"""Worker processes for the mail merges (merge.py for the letters, people.py for the others).
+"""Worker processes for the merges of per-person documents (stages.py).
 
 The workers are forked, so they inherit what the main process prepared (the edition, a page laid
 out once, WeasyPrint and its fonts). Only Linux forks safely; elsewhere (Windows, macOS) a new

@@ -19,13 +19,14 @@ import pytest
 from conftest import shared_project
 from pypdf import PdfReader
 
-from eventdocs import merge as merging
+from eventdocs import stages
 from eventdocs.errors import OutputError, RecipientsError
-from eventdocs.merge import file_stems, merge
+from eventdocs.mergefiles import file_stems
 from eventdocs.recipients import (
     COLUMNS, Cell, Recipient, address_block, check_row, load_protocol, map_columns, read_recipients,
 )
 from eventdocs.render import Project
+from eventdocs.stages import merge_letters
 from extract import docx_text, normalize, pdf_fonts, pdf_word_boxes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def merged(tmp_path_factory):
     """The main spreadsheet merged once: (result, letters folder)."""
     folder = tmp_path_factory.mktemp("merge")
     spreadsheet = write_xlsx(folder / "invites.xlsx", ROWS)
-    result = merge(Project(shared_project()), 2026, spreadsheet, folder / "output")
+    result = merge_letters(Project(shared_project()), 2026, spreadsheet, folder / "output")
     return result, result.folder
 
 
@@ -579,7 +580,7 @@ def test_a_one_page_letter_is_followed_by_a_blank_page(project, tmp_path):
     path.write_text(text[:start] + "  body:\n    - fr: Une lettre courte.\n      en: A short letter.\n" + text[end:],
                     encoding="utf-8")
     spreadsheet = write_csv(tmp_path / "invites.csv", [ROWS[0], ROWS[1], ROWS[3]])
-    result = merge(Project(project), 2026, spreadsheet, tmp_path / "out")
+    result = merge_letters(Project(project), 2026, spreadsheet, tmp_path / "out")
     reader = PdfReader(result.folder / "letters-2026-fr.pdf")
     assert len(reader.pages) == 6
     for i, row in enumerate((2, 3, 5)):
@@ -599,18 +600,18 @@ def test_running_again_redoes_only_what_is_missing_or_changed(project, tmp_path)
     rows = [ROWS[0], ROWS[1], ROWS[3]]
     spreadsheet = write_csv(tmp_path / "invites.csv", rows)
     out = tmp_path / "out"
-    first = merge(Project(project), 2026, spreadsheet, out)
+    first = merge_letters(Project(project), 2026, spreadsheet, out)
     folder = first.folder
     assert len(first.written) == 3
     before = snapshot(folder)
 
-    again = merge(Project(project), 2026, spreadsheet, out)
+    again = merge_letters(Project(project), 2026, spreadsheet, out)
     assert again.written == [] and len(again.unchanged) == 3
     assert snapshot(folder) == before
     assert all(not rewritten for _, _, rewritten in again.combined)
 
     (folder / "0003-giscard-d-estaing-valery.pdf").unlink()
-    redone = merge(Project(project), 2026, spreadsheet, out)
+    redone = merge_letters(Project(project), 2026, spreadsheet, out)
     assert [l.stem for l in redone.written] == ["0003-giscard-d-estaing-valery"]
     after = snapshot(folder)
     # the letter is made again; its DOCX came out identical, so it was not even rewritten
@@ -618,18 +619,18 @@ def test_running_again_redoes_only_what_is_missing_or_changed(project, tmp_path)
 
     rows[2] = rows[2][:5] + ["16 avenue Robert Schuman"] + rows[2][6:]  # the ambassador moved
     write_csv(spreadsheet, rows)
-    moved = merge(Project(project), 2026, spreadsheet, out)
+    moved = merge_letters(Project(project), 2026, spreadsheet, out)
     assert [l.stem for l in moved.written] == ["0004-diallo-mamadou"]
     assert "16 avenue Robert Schuman" in docx_text(folder / "0004-diallo-mamadou.docx")
     assert [path.name for path, _, rewritten in moved.combined if rewritten] == ["letters-2026-fr.pdf"]
 
     css = project / "templates" / "css" / "letter.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* a change */\n", encoding="utf-8")
-    restyled = merge(Project(project), 2026, spreadsheet, out)
+    restyled = merge_letters(Project(project), 2026, spreadsheet, out)
     assert len(restyled.written) == 3
 
     write_csv(spreadsheet, rows[:2])
-    fewer = merge(Project(project), 2026, spreadsheet, out)
+    fewer = merge_letters(Project(project), 2026, spreadsheet, out)
     assert sorted(p.name for p in fewer.removed) == ["0004-diallo-mamadou.docx", "0004-diallo-mamadou.pdf"]
     assert not (folder / "0004-diallo-mamadou.pdf").exists()
 
@@ -637,7 +638,7 @@ def test_running_again_redoes_only_what_is_missing_or_changed(project, tmp_path)
 def test_an_interrupted_run_leaves_no_half_file_and_the_next_one_finishes(project, tmp_path, monkeypatch):
     spreadsheet = write_csv(tmp_path / "invites.csv", [ROWS[0], ROWS[1], ROWS[3]])
     out = tmp_path / "out"
-    real = merging._Workshop.write_letter
+    real = stages._State.write_person
     calls = []
 
     def interrupted(self, item, *args):
@@ -646,17 +647,17 @@ def test_an_interrupted_run_leaves_no_half_file_and_the_next_one_finishes(projec
             raise KeyboardInterrupt  # Ctrl-C while the second letter is being written
         return real(self, item, *args)
 
-    monkeypatch.setattr(merging._Workshop, "write_letter", interrupted)
+    monkeypatch.setattr(stages._State, "write_person", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        merge(Project(project), 2026, spreadsheet, out)
+        merge_letters(Project(project), 2026, spreadsheet, out)
     folder = out / "2026" / "letters"
     assert [p.name for p in letter_files(folder)] == ["0002-hidalgo-anne.docx", "0002-hidalgo-anne.pdf"]
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
     assert not (folder / "letters-2026-fr.pdf").exists()
     assert len(PdfReader(folder / "0002-hidalgo-anne.pdf").pages) == 2
 
-    monkeypatch.setattr(merging._Workshop, "write_letter", real)
-    finished = merge(Project(project), 2026, spreadsheet, out)
+    monkeypatch.setattr(stages._State, "write_person", real)
+    finished = merge_letters(Project(project), 2026, spreadsheet, out)
     assert [l.stem for l in finished.written] == ["0003-giscard-d-estaing-valery", "0004-diallo-mamadou"]
     assert (folder / "letters-2026-fr.pdf").exists()
 
@@ -666,7 +667,7 @@ def test_partial_files_of_a_killed_run_are_removed(tmp_path):
     folder = tmp_path / "out" / "2026" / "letters"
     folder.mkdir(parents=True)
     (folder / ".0002-hidalgo-anne.pdf.k3j4.part").write_bytes(b"%PDF-1.7 half")
-    merge(Project(shared_project()), 2026, spreadsheet, tmp_path / "out")
+    merge_letters(Project(shared_project()), 2026, spreadsheet, tmp_path / "out")
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
 
 

@@ -73,12 +73,12 @@ def test_only_the_faces_used_as_subsets_that_keep_every_latin_letter(built):
 
 def test_a_merged_letter_embeds_the_fallback_font_its_recipient_needs(tmp_path):
     from conftest import shared_project
-    from eventdocs.merge import merge
+    from eventdocs.stages import merge_letters
     from eventdocs.render import Project
     from test_merge import ROWS, write_csv
 
     spreadsheet = write_csv(tmp_path / "invites.csv", [ROWS[0], ROWS[6], ROWS[7]])  # Paris, Rabat (Arabic), Osaka
-    result = merge(Project(shared_project()), 2026, spreadsheet, tmp_path / "out")
+    result = merge_letters(Project(shared_project()), 2026, spreadsheet, tmp_path / "out")
     letters = {l.recipient.row: result.folder / f"{l.stem}.docx" for l in result.written}
     families = {row: {family for family, _, _ in embedded_fonts(path)} for row, path in letters.items()}
     assert families[2] == {"Noto Serif", "Noto Sans"}  # rows 2, 3, 4 of this spreadsheet
@@ -149,11 +149,11 @@ def test_a_merged_letter_abroad_keeps_its_fonts_and_its_window_in_word(tmp_path)
     """The Word letter of a recipient in Rabat, on a computer without Noto: Noto and Noto Sans Arabic, and the
     address in the envelope's window as in the PDF."""
     from conftest import shared_project
-    from eventdocs.merge import merge
+    from eventdocs.stages import merge_letters
     from eventdocs.render import Project
     from test_merge import ROWS, write_csv
 
-    result = merge(Project(shared_project()), 2026, write_csv(tmp_path / "invites.csv", [ROWS[6]]), tmp_path / "out")
+    result = merge_letters(Project(shared_project()), 2026, write_csv(tmp_path / "invites.csv", [ROWS[6]]), tmp_path / "out")
     letter, = result.written
     pdf = convert_without_noto(result.folder / f"{letter.stem}.docx", tmp_path)
     fonts = {font.split("+")[-1] for font, _ in pdf_fonts(pdf)}

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, built_fixture, edit, shared_project, tree_snapshot
 from eventdocs import ooxml
-from eventdocs.merge import merge
+from eventdocs.stages import merge_letters
 from eventdocs.render import Project
 from extract import docx_text
 from wordschema import schema_errors
@@ -58,7 +58,7 @@ def test_every_merged_letter_is_schema_valid(tmp_path):
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";").writerows(rows)
     (tmp_path / "invites.csv").write_text(buffer.getvalue(), encoding="utf-8")
-    result = merge(Project(shared_project("reference")), 2026, tmp_path / "invites.csv", tmp_path / "output")
+    result = merge_letters(Project(shared_project("reference")), 2026, tmp_path / "invites.csv", tmp_path / "output")
     letters = sorted(result.folder.glob("*.docx"))
     assert len(letters) == 3
     assert schema_errors(letters) == []

@@ -163,6 +163,53 @@ class PersonDocument(DocumentType):
     #: per kind (``background_context``), and drawn under each person's words (``sheet_pages``, sheets.py)
     background: ClassVar[str | None] = None
 
+    #: a blank page after a document of an odd number of pages in the print file (documents printed duplex)
+    duplex: ClassVar[bool] = False
+    #: the markers standing for each person's text in the Word file rendered once per language (docxfill.MarkedDocx),
+    #: each with the template field it fills (``word_context`` puts them there, ``word_values`` says what replaces them)
+    word_markers: ClassVar[dict[str, str]] = {}
+    #: merge-report.csv: the column naming the person, and the document's own columns before the status and after
+    #: the reason (``report_cells``, ``report_notes``)
+    report_person: ClassVar[str] = "person"
+    report_columns: ClassVar[tuple[str, ...]] = ("category", "number")
+    report_note_columns: ClassVar[tuple[str, ...]] = ()
+    #: templates a document is made from besides its own (a change to one makes every file again)
+    extra_templates: ClassVar[tuple[str, ...]] = ()
+
+    def variant_of(self, person: Recipient) -> tuple:
+        """The page laid out once that this person's page is drawn over (``overlay`` documents): its language
+        first, then whatever else the page differs by."""
+        return (person.lang,)
+
+    def variant_context(self, variant: tuple) -> dict[str, Any]:
+        """What the template of ``variant``'s page needs besides the language (nothing by default)."""
+        return {}
+
+    def salutation(self, person: Recipient, edition: Edition) -> str:
+        """How the document greets the person, as printed (none by default)."""
+        return ""
+
+    def word_context(self) -> dict[str, Any]:
+        """The Word template's fields filled with ``word_markers``, for the file rendered once per language."""
+        return {field: marker for marker, field in self.word_markers.items()}
+
+    def word_values(self, item) -> dict[str, Any]:
+        """What replaces each marker in a person's Word file (``item``: the merge's plan for the person; a value
+        is a text, or a tuple of lines)."""
+        return {}
+
+    def report_cells(self, item) -> list:
+        """The report's ``report_columns`` for a person (``item``: the merge's plan for them)."""
+        return [item.recipient.category, item.number]
+
+    def report_notes(self, item) -> list:
+        """The report's ``report_note_columns`` for a person."""
+        return []
+
+    def print_title(self, edition: Edition, lang: str) -> str:
+        """The title of the print file (of a language)."""
+        return self.title(edition, lang)
+
     def people_per_batch(self, edition: Edition) -> int:
         """How many people one WeasyPrint document lays out (a batch of the work shared between processes)."""
         return self.batch_size

@@ -11,6 +11,8 @@ from ..recipients import Recipient
 from . import PersonDocument
 
 
+#: markers of the Word certificate rendered once per language, each replaced by the person's text
+NAME_MARKER, DETAIL_MARKER, NUMBER_MARKER = "\ue0b1", "\ue0b2", "\ue0b3"
 #: the width the person's name is set in (A4, less the page's margins and the frame's padding), mm
 NAME_WIDTH = 146.0
 
@@ -28,11 +30,16 @@ class CertificateDocument(PersonDocument):
     batch_size = 100
     #: where the merge puts each person's name, number and detail in the Word certificate rendered once
     word_fields = ("person_name", "person_detail", "certificate_number")
+    word_markers = {NAME_MARKER: "person_name", DETAIL_MARKER: "person_detail", NUMBER_MARKER: "certificate_number"}
 
     def selects(self, recipient: Recipient) -> str | None:
         if not recipient.present:
             return "not marked present (column « présent »): no certificate"
         return super().selects(recipient)
+
+    def word_values(self, item) -> dict[str, Any]:
+        person = item.recipient
+        return {NAME_MARKER: person.name, DETAIL_MARKER: _detail(person), NUMBER_MARKER: item.number}
 
     def date(self, edition: Edition):
         return edition.certificates.date or edition.dates[-1]
@@ -47,5 +54,10 @@ class CertificateDocument(PersonDocument):
         ctx = super().person_context(person, edition, views, **extra)
         ctx["number"] = number
         ctx["name_fit"] = namefit.fit(person.name, NAME_WIDTH, 22, 14, fonts_dir, "bold")
-        ctx["detail"] = ", ".join(part for part in (person.function, person.organisation) if part)
+        ctx["detail"] = _detail(person)
         return ctx
+
+
+def _detail(person: Recipient) -> str:
+    """The line under the name: function and organisation."""
+    return ", ".join(part for part in (person.function, person.organisation) if part)

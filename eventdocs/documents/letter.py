@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..envelope import return_line, window_layout
+from ..localize import localize
 from ..model import Edition
 from ..text import Text, escape_markup, typography
-from ..recipients import LETTER_COLUMNS
+from ..recipients import LETTER_COLUMNS, LETTER_RULES, Recipient, RowRules
 from . import DocumentType, PersonDocument
 
 #: Word paragraph styles of templates/letter.docx placed from the envelope's geometry
 RETURN_STYLE, ADDRESS_STYLE, DATE_STYLE = "Mentionexpediteur", "Adressedudestinataire", "Lieuetdate"
 #: space between the top of the return line and the first address line (as in css/letter.css)
 ADDRESS_OFFSET_MM = 4.9
+#: private-use characters standing for the address and the salutation in the Word letter rendered once
+ADDRESS_MARKER, SALUTATION_MARKER = "\ue0a1", "\ue0a2"
 
 
 class LetterDocument(DocumentType):
@@ -60,13 +63,65 @@ def word_frames(window) -> dict:
 
 
 class PersonalLetter(LetterDocument, PersonDocument):
-    """The letter addressed to each recipient of a spreadsheet (``merge``): merge.py stitches it, fast,
-    from the letter rendered once per language and salutation (stitch.py)."""
+    """The letter addressed to each recipient of a spreadsheet (``merge``), through the merge stages of every
+    per-person document (stages.py): its page is laid out once per language and salutation, each recipient's
+    address drawn over it in the envelope's window (letter-addresses.html), its Word file rendered once per
+    language with markers for the address and the salutation."""
 
     folder = "letters"
     unit = "letter"
     columns = LETTER_COLUMNS
     needs_address = True
+    overlay = "letter-addresses.html"
+    extra_templates = ("_letter_address.html",)
+    duplex = True  # each letter starts on a right-hand page of the print file
+    batch_size = 250
+    word_markers = {ADDRESS_MARKER: "recipient_block", SALUTATION_MARKER: "salutation"}
+    report_person = "recipient"
+    report_columns = ("salutation",)
+    report_note_columns = ("address",)
+
+    def rules(self, edition: Edition) -> RowRules:
+        return LETTER_RULES
+
+    def selects(self, recipient: Recipient) -> str | None:
+        return None  # every good row gets its letter (the address checks bound the names already)
 
     def combined_name(self, year: int, lang: str | None = None) -> str:
         return f"letters-{year}-{lang}.pdf"
+
+    def print_title(self, edition: Edition, lang: str) -> str:
+        return str(localize(edition, lang).labels.title_letters)
+
+    def variant_of(self, person: Recipient) -> tuple:
+        return (person.lang, person.salutation)
+
+    def variant_context(self, variant: tuple) -> dict[str, Any]:
+        return {"salutation": variant[1], "recipient": []}
+
+    def salutation(self, person: Recipient, edition: Edition) -> str:
+        if person.salutation:
+            return typography(person.salutation, person.lang)
+        return str(localize(edition, person.lang).letter.salutation)
+
+    def word_context(self) -> dict[str, Any]:
+        return {"salutation": SALUTATION_MARKER, "recipient": [ADDRESS_MARKER]}
+
+    def word_values(self, item) -> dict[str, Any]:
+        return {ADDRESS_MARKER: tuple(item.recipient.address), SALUTATION_MARKER: item.salutation}
+
+    def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"address": person.address, "row": person.row, "lang": person.lang}
+
+    def report_cells(self, item) -> list:
+        return [item.salutation]
+
+    def report_notes(self, item) -> list:
+        return [compacted_note(item.recipient)]
+
+
+def compacted_note(recipient: Recipient) -> str:
+    """What the report says of an address compacted to fit the window (empty when it fitted as it was)."""
+    if not recipient.compacted:
+        return ""
+    return f"compacted to {len(recipient.address)} lines: {', '.join(recipient.compacted)}"

@@ -172,10 +172,10 @@ def merge_job(events, root: str, year: int, spreadsheet: str, output: str, sheet
               strict: bool = False, force: bool = False) -> dict[str, Any]:
     """``python generate.py merge YEAR SPREADSHEET [--sheet NAME] [--strict] [--force]``: the same reader,
     checks, files and lock as the command line."""
-    from ..merge import merge
+    from ..stages import merge_letters
     from ..render import Project
 
-    result = merge(Project(Path(root)), year, Path(spreadsheet), Path(output), sheet=sheet, strict=strict, force=force,
+    result = merge_letters(Project(Path(root)), year, Path(spreadsheet), Path(output), sheet=sheet, strict=strict, force=force,
                    progress=lambda total: _Progress(events, total),
                    on_wait=lambda message: events.put(("waiting", message)))
     letters = sorted([(l, True) for l in result.written] + [(l, False) for l in result.unchanged],
