@@ -570,13 +570,17 @@ class _StampedFile:
         self._file.close()
 
 
-def page_pdf(reader: PdfReader, index: int, title: str, author: str) -> bytes:
-    """One page of a batch as a PDF of its own (a document laid out whole that each person has a file of)."""
+def page_pdf(reader: PdfReader, index: int, title: str, author: str, lang: str, mark: bytes) -> bytes:
+    """One page of a batch as a PDF of its own (a document laid out whole that each person has a file of),
+    ending with ``mark`` as every person's file does (its /ID)."""
     writer = PdfWriter()
     writer.add_page(reader.pages[index])
-    writer.add_metadata({"/Title": title, "/Author": author, "/Producer": "eventdocs"})
+    page = io.BytesIO()
+    writer.write(page)
     buffer = io.BytesIO()
-    writer.write(buffer)
+    single = CombinedPdf(buffer, title, author, lang, mark, duplex=False)
+    single.add_pdf(page.getvalue(), "page")
+    single.close()
     return buffer.getvalue()
 
 
@@ -758,9 +762,8 @@ def _make_batch(batch: Batch) -> BatchOutcome:
         lang = "fr" if batch.lang == "all" else batch.lang
         title, author = _state.document.title(_state.loaded.edition, lang), _state.loaded.edition.association.name
         word = _state.word(lang) if "docx" in _state.document.formats else None
-        _state.write_files(batch, outcome, lambda index, item, mark: page_pdf(reader, index,
-                                                                             f"{title} – {item.recipient.name}",
-                                                                             author), word)
+        _state.write_files(batch, outcome, lambda index, item, mark: page_pdf(
+            reader, index, f"{title} – {item.recipient.name}", author, lang, mark), word)
     return outcome
 
 

@@ -396,3 +396,51 @@ def test_the_certificates_word_title_is_one_line_below_the_letterhead(merged, tm
         assert title in " ".join(line.split()), (title, lines[:12])
         tagline = next(i for i, line in enumerate(lines) if line.strip())
         assert lines.index(line) > tagline + 1  # below the letterhead, not beside it
+
+
+# --- the stages every per-person document goes through -------------------------------------------------------
+
+
+def test_a_badge_report_saved_from_excel_is_kept_as_a_copy_as_the_letters_is(tmp_path):
+    """The report of every per-person document is written by the same stage as the letter's: a report changed by
+    hand is kept as a numbered copy before the new one replaces it."""
+    project = assemble("full", tmp_path / "project")
+    sheet = write_csv(tmp_path / "p.csv", HEADERS, PEOPLE[:2])
+    args = ("--project", project, "merge", 2026, sheet, "--only", "badge", "--output", tmp_path / "o")
+    assert run(*args)[0] == 0
+    report = tmp_path / "o" / "2026" / "badges" / "merge-report.csv"
+    report.write_bytes(report.read_bytes() + "notes de Claire;;;;;;;\r\n".encode())
+    edited = report.read_bytes()
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert "your version is kept as merge-report.edited-1.csv" in out
+    assert (report.parent / "merge-report.edited-1.csv").read_bytes() == edited
+    assert "notes de Claire" not in report.read_text(encoding="utf-8-sig")
+
+
+def test_a_document_laid_out_whole_with_a_file_each_is_made_once_and_resumed(tmp_path):
+    """A fifth document needs no more than its class: a place card with a file per person (no shared sheets, no
+    overlay) gets each person's PDF, marked as made, so a second run writes nothing and a deleted one is redone."""
+    from eventdocs.build import load_edition
+    from eventdocs.documents.placecard import PlaceCardDocument
+    from eventdocs.recipients import load_protocol
+    from eventdocs.render import Project
+    from eventdocs.stages import merge_document
+
+    class CardEach(PlaceCardDocument):
+        folder = "cards"
+        sheets = False
+
+    project = Project(assemble("full", tmp_path / "project"))
+    loaded, protocol = load_edition(project, 2026), load_protocol(project.editions, project.root)
+    sheet = write_csv(tmp_path / "p.csv", HEADERS, PEOPLE[:3])
+    first = merge_document(project, loaded, protocol, CardEach(), sheet, tmp_path / "o")
+    assert [i.recipient.row for i in first.written] == [2, 3, 4]
+    files = sorted(p.name for p in first.folder.glob("0*.pdf"))
+    assert len(files) == 3 and all(len(PdfReader(first.folder / n).pages) == 1 for n in files)
+    assert "Dupont" in PdfReader(first.folder / files[0]).pages[0].extract_text()
+    again = merge_document(project, loaded, protocol, CardEach(), sheet, tmp_path / "o")
+    assert again.written == [] and len(again.unchanged) == 3
+    (first.folder / files[1]).unlink()
+    redone = merge_document(project, loaded, protocol, CardEach(), sheet, tmp_path / "o")
+    assert [i.files[0] for i in redone.written] == [files[1]]
