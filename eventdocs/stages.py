@@ -131,7 +131,9 @@ def merge_documents(project: Project, year: int, spreadsheet: Path, output_dir: 
 
 
 #: the person every per-person template is filled with by ``check`` (nothing is laid out)
-SAMPLE = Recipient(2, "madame", "Marie", "Dupont", "fr", None, (), "marie.dupont@example.org", (), (),
+SAMPLE = Recipient(2, "madame", "Marie", "Dupont", "fr", None,
+                   ("Madame Marie Dupont", "Maire", "Ville de Lyon", "1 place de la Comédie", "69001 LYON"),
+                   "marie.dupont@example.org", (), (),
                    "Maire", "Ville de Lyon", "France", "", True, "R-0001")
 
 
@@ -179,6 +181,24 @@ def merge_document(project: Project, loaded: LoadedEdition, protocol: Protocol, 
     of rows not in this spreadsheet (and still list them as the merge's).
     """
     edition = loaded.edition
+    folder = safe_join(output_dir, Path(str(edition.year)) / document.folder)
+    global _state
+    _state = _State(project, loaded, document, folder)
+    _state.prepare()  # before the workers fork: they inherit what is laid out once
+    try:
+        # the workers start first, and get ready while this process reads the spreadsheet
+        with Workers(workers or workers_for(spreadsheet), start=_state.warm_up, close=_state.close) as pool:
+            return _merge(pool, _state, protocol, spreadsheet, output_dir, sheet, strict, progress, force, on_wait,
+                          remove_absent)
+    finally:
+        _state = None
+
+
+def _merge(pool: Workers, state: "_State", protocol: Protocol, spreadsheet: Path, output_dir: Path,
+           sheet: str | None, strict: bool, progress: Callable[[int], Any] | None, force: bool,
+           on_wait: Callable[[str], None] | None, remove_absent: bool) -> MergeResult:
+    """The stages of ``merge_document``, with its worker processes."""
+    project, document, folder, edition = state.project, state.document, state.folder, state.loaded.edition
     recipients = read_recipients(spreadsheet, protocol, sheet, font_coverage(bundled_fonts(project.fonts)),
                                  document.rules(edition))
     check_rows(recipients, spreadsheet.name, strict, document)
@@ -187,7 +207,6 @@ def merge_document(project: Project, loaded: LoadedEdition, protocol: Protocol, 
     if not chosen:
         raise RecipientsError(Problem(f"no row makes a {document.unit}: "
                                       + (left_out[0][1] if left_out else "no good row"), file=spreadsheet.name))
-    folder = safe_join(output_dir, Path(str(edition.year)) / document.folder)
     with OutputFolder(output_dir, on_wait=on_wait) as out:
         result = MergeResult(document, recipients.source, folder, rejected=recipients.rejected, left_out=left_out,
                              recovered=out.recovered)
@@ -213,9 +232,8 @@ def merge_document(project: Project, loaded: LoadedEdition, protocol: Protocol, 
         making = {n for i in items for n in i.files} | set(combined)
         if not making <= earlier.names:  # the list names a file before it is made
             write_atomic(folder / FILES_LIST, earlier.pending(making))
-        state = _State(project, loaded, document, folder)
         try:
-            made = make(state, items, todo, to_combine, combined, earlier, transaction, force, workers, progress)
+            made = make(pool, state, items, todo, to_combine, combined, earlier, transaction, force, progress)
         except (PipelineError, OSError) as exc:
             transaction.discard()
             raise _stopped(exc, folder, document, todo) from None
@@ -257,6 +275,15 @@ def merge_document(project: Project, loaded: LoadedEdition, protocol: Protocol, 
         transaction.commit()
         result.report = folder / REPORT_FILE
     return result
+
+
+def workers_for(spreadsheet: Path) -> int:
+    """Processes for a merge: one per core (at most 4) for a spreadsheet of more than a couple of hundred rows."""
+    try:
+        big = spreadsheet.stat().st_size > 16_000
+    except OSError:
+        big = False
+    return min(os.cpu_count() or 1, 4) if big else 1
 
 
 def check_rows(recipients: RecipientList, display: str, strict: bool, document: PersonDocument) -> None:
@@ -394,8 +421,8 @@ class BatchOutcome:
     copies: list[tuple[str, str]] = field(default_factory=list)  # file name, copy name
 
 
-def make(state: "_State", items: list[Item], todo: list[Item], to_combine: set[str], digests: dict[str, str],
-         earlier: FilesList, transaction: Transaction, force: bool, workers: int | None, progress) -> Made:
+def make(pool: Workers, state: "_State", items: list[Item], todo: list[Item], to_combine: set[str],
+         digests: dict[str, str], earlier: FilesList, transaction: Transaction, force: bool, progress) -> Made:
     """Render what is shared, fill each batch, write each person's files, and stage the print files.
 
     Each person's file is complete once renamed into place, so an interrupted run keeps what it finished; a
@@ -408,28 +435,23 @@ def make(state: "_State", items: list[Item], todo: list[Item], to_combine: set[s
     needed = [i for name, group in groups for i in group if name in to_combine or i.stem in todo_stems]
     if not needed:
         return made
-    count = workers or (min(os.cpu_count() or 1, 4) if len(needed) > 150 else 1)
     size = document.people_per_batch(edition)
     if document.overlay:  # small enough to share the work between the processes
-        size = max(20, min(size, math.ceil(len(needed) / (count * 3))))
+        size = max(20, min(size, math.ceil(len(needed) / (pool.count * 3))))
     batches = make_batches(document, needed, todo_stems, earlier, force, size)
     prints = {name: [b for b in batches if b.items[0].stem in {i.stem for i in group}]
               for name, group in groups if name in to_combine}
     bar = progress(len(needed)) if progress else _NoProgress()
-    global _state
-    _state = state
     staged: list[_StampedFile] = []
     try:
-        state.prepare()  # before the workers fork: they inherit what is laid out once
-        with Workers(count, start=state.forked, close=state.close) as pool:
-            if document.overlay:
-                outcomes = make_overlaid(pool, state, batches, prints, digests, transaction, made, staged, bar)
-            else:
-                outcomes = make_whole(pool, state, batches, prints, digests, transaction, made, staged, bar)
-            for outcome in outcomes:
-                made.written |= outcome.written
-                made.kept += [(state.folder / n, why) for n, why in outcome.kept]
-                made.copies += [(state.folder / n, state.folder / c) for n, c in outcome.copies]
+        if document.overlay:
+            outcomes = make_overlaid(pool, state, batches, prints, digests, transaction, made, staged, bar)
+        else:
+            outcomes = make_whole(pool, state, batches, prints, digests, transaction, made, staged, bar)
+        for outcome in outcomes:
+            made.written |= outcome.written
+            made.kept += [(state.folder / n, why) for n, why in outcome.kept]
+            made.copies += [(state.folder / n, state.folder / c) for n, c in outcome.copies]
     except BaseException:
         for out in staged:
             out.close()
@@ -437,7 +459,6 @@ def make(state: "_State", items: list[Item], todo: list[Item], to_combine: set[s
         raise
     finally:
         bar.close()
-        _state = None
     return made
 
 
@@ -613,10 +634,25 @@ class _State:
         return self._renderer
 
     def prepare(self) -> None:
-        """Lay out what every sheet shares, and load WeasyPrint and the fonts, once, in this process."""
+        """Documents laid out whole: lay out what every sheet shares, and load WeasyPrint and the fonts, once,
+        in this process (the workers inherit them). Documents drawn over a page: nothing (the workers render;
+        this process only assembles)."""
+        if self.document.overlay:
+            return
         if self.document.background:
             self.backgrounds  # noqa: B018 - laid out once, before forking
         self.renderer.html  # noqa: B018 - WeasyPrint and the font configuration, loaded before forking
+
+    def warm_up(self) -> None:
+        """In a worker just forked: its own log; for a document drawn over a page, WeasyPrint, the fonts and
+        the overlay template loaded once, before the work comes."""
+        self._log = None
+        if self.document.overlay:
+            sample = Item(SAMPLE, "sample", "", self.document.variant_of(SAMPLE), number="0001")
+            try:
+                self.overlay_sheet(Batch(0, SAMPLE.lang, (sample,), frozenset(), {}, False))
+            except Exception:  # noqa: BLE001 - a broken template fails the work itself, with its message
+                pass
 
     def views(self) -> dict[str, Any]:
         return {code: self.document.event_lines(self.loaded.edition, code) for code in LANGUAGES}
@@ -724,10 +760,6 @@ class _State:
             self._log_pid = os.getpid()
         size, crc = stamp(content)
         os.write(self._log, f"{name}\t{size}\t{crc}\n".encode())
-
-    def forked(self) -> None:
-        """In a worker just forked: each process writes its own log."""
-        self._log = None
 
     def close(self) -> None:
         if self._log is not None and self._log_pid == os.getpid():
