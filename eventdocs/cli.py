@@ -415,7 +415,7 @@ def _merge_letters(args, project: Project) -> int:
 
     output_dir = (args.output or project.root / "output").resolve()
     result = merge_letters(project, args.year, args.spreadsheet, output_dir, sheet=args.sheet, strict=args.strict,
-                   progress=_merge_progress, force=args.force, on_wait=_waiting)
+                           progress=_merge_progress, force=args.force, on_wait=_waiting)
     letters = result.written + result.unchanged
     languages = ", ".join(f"{sum(1 for l in letters if l.recipient.lang == lang)} {lang}"
                           for lang in ("fr", "en") if any(l.recipient.lang == lang for l in letters))

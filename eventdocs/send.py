@@ -143,7 +143,8 @@ def send(
     composer = Composer(loaded.edition, loaded.sources)
     server = Server(composer.smtp, loaded.sources)
     password = None if dry_run else smtp_password(server, ask_password)
-    merged = merge_letters(project, year, spreadsheet, output_dir, sheet=sheet, progress=merge_progress, remove_absent=False)
+    merged = merge_letters(project, year, spreadsheet, output_dir, sheet=sheet, progress=merge_progress,
+                           remove_absent=False)
     letters = merged_letters(merged)
     composer.check_languages({l.recipient.lang for l in letters if l.recipient.email})
     journal = project.editions / f"{year}.sent.jsonl"

@@ -64,7 +64,7 @@ from .workers import Workers
 from .write import OutputFolder, Transaction, kept_copy_name, remove_partial_files, safe_join, write_atomic
 
 #: bump when the way these documents are made changes, so that the next run makes them again
-MERGE_FORMAT = 4  # 4: one set of stages for every document, the letter included (people.py had 3: QR codes by zxing-cpp)
+MERGE_FORMAT = 4  # 4: one set of stages for every document, the letter included (3 was people.py's: zxing-cpp)
 #: the templates every document is made from, besides its own (<id>.html, css/<id>.css, <id>.docx…)
 SHARED_TEMPLATES = ("_base.html", "_macros.html", "labels.yaml", "css/fonts.css", "css/base.css")
 #: people drawn on one page of an overlay sheet (on top of each other)

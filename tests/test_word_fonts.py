@@ -153,7 +153,8 @@ def test_a_merged_letter_abroad_keeps_its_fonts_and_its_window_in_word(tmp_path)
     from eventdocs.render import Project
     from test_merge import ROWS, write_csv
 
-    result = merge_letters(Project(shared_project()), 2026, write_csv(tmp_path / "invites.csv", [ROWS[6]]), tmp_path / "out")
+    result = merge_letters(Project(shared_project()), 2026, write_csv(tmp_path / "invites.csv", [ROWS[6]]),
+                           tmp_path / "out")
     letter, = result.written
     pdf = convert_without_noto(result.folder / f"{letter.stem}.docx", tmp_path)
     fonts = {font.split("+")[-1] for font, _ in pdf_fonts(pdf)}

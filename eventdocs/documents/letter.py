@@ -110,7 +110,9 @@ class PersonalLetter(LetterDocument, PersonDocument):
     def word_values(self, item) -> dict[str, Any]:
         return {ADDRESS_MARKER: tuple(item.recipient.address), SALUTATION_MARKER: item.salutation}
 
-    def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    def person_context(self, person: Recipient, edition: Edition, views: dict[str, Any],
+                       **extra: Any) -> dict[str, Any]:
+        """What the address sheet needs of a recipient: the lines in the envelope's window."""
         return {"address": person.address, "row": person.row, "lang": person.lang}
 
     def report_cells(self, item) -> list:

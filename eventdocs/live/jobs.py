@@ -175,9 +175,9 @@ def merge_job(events, root: str, year: int, spreadsheet: str, output: str, sheet
     from ..stages import merge_letters
     from ..render import Project
 
-    result = merge_letters(Project(Path(root)), year, Path(spreadsheet), Path(output), sheet=sheet, strict=strict, force=force,
-                   progress=lambda total: _Progress(events, total),
-                   on_wait=lambda message: events.put(("waiting", message)))
+    result = merge_letters(Project(Path(root)), year, Path(spreadsheet), Path(output), sheet=sheet, strict=strict,
+                           force=force, progress=lambda total: _Progress(events, total),
+                           on_wait=lambda message: events.put(("waiting", message)))
     letters = sorted([(l, True) for l in result.written] + [(l, False) for l in result.unchanged],
                      key=lambda item: item[0].recipient.row)
     return {
