@@ -15,6 +15,7 @@ from typing import Callable, Collection, Iterable
 
 from . import archive, booklet, hyphenation, index, pdfx, wordcheck, wordlint
 from .documents import DocumentType, Output, person_documents, registry
+from .mergefiles import owned_files as merged_files
 from .errors import OutputError, PipelineError, Problem, TemplateError, UsageError
 from .images import ImageStore
 from .load import SourceMap, edition_years, load_raw
@@ -637,11 +638,9 @@ def verify(project: Project, year: int, output_dir: Path, on_wait: Callable[[str
     Besides files changed by hand or no longer reproducible, every file in the
     edition's folder that no manifest accounts for is reported: the documents,
     their thumbnails and kept copies belong to ``manifest.json``, the merged
-    letters, print files and report to the mail merge's list (letters/).
+    files of each per-person document (letters, badges…: print files, report) to its merge's list.
     """
     import tempfile
-
-    from .mergefiles import owned_files as letters_owned
 
     folder = output_dir / str(year)
     with OutputFolder(output_dir, on_wait=on_wait) if output_dir.is_dir() else _nothing():
@@ -656,9 +655,10 @@ def verify(project: Project, year: int, output_dir: Path, on_wait: Callable[[str
             elif archive.sha256(path.read_bytes()) != entry["sha256"]:
                 differences.append(f"{entry['path']}: the file in {folder} was changed after it was built")
         owned = archive.owned_files(manifest)
-        letters, problems = letters_owned(folder / "letters")
-        owned |= {f"letters/{name}" for name in letters}
-        differences += [f"letters/{p}" for p in problems]
+        for document in person_documents().values():  # each merge's folder: its own list of files
+            merged, problems = merged_files(folder / document.folder)
+            owned |= {f"{document.folder}/{name}" for name in merged}
+            differences += [f"{document.folder}/{p}" for p in problems]
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = path.relative_to(folder).as_posix()
             if name not in owned:

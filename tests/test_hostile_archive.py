@@ -56,6 +56,22 @@ def test_verify_says_ok_only_when_every_file_belongs_to_the_archive(run, archive
         assert f"  {name}: not made by the pipeline (no manifest lists it)" in err
 
 
+def test_verify_knows_the_place_cards_as_their_merges_own(run, archive, tmp_path):
+    """Every per-person document's folder belongs to its merge's list, not only the letters'."""
+    out = copy_of(archive, tmp_path)
+    spreadsheet = write_csv(tmp_path / "people.csv", ROWS)
+    code, _, err = run("merge", "2026", spreadsheet, "--only", "placecard", "--output", out,
+                       project=shared_project())
+    assert code == 0, err
+    assert (out / "2026" / "placecards" / "placecards-2026.pdf").exists()
+    code, printed, err = run("verify", "2026", "--output", out, project=shared_project())
+    assert code == 0, err
+    (out / "2026" / "placecards" / "old-cards.pdf").write_bytes(b"%PDF-1.7")
+    code, _, err = run("verify", "2026", "--output", out, project=shared_project())
+    no_traceback(code, err)
+    assert "1 difference(s)" in err and "  placecards/old-cards.pdf: not made by the pipeline" in err
+
+
 @pytest.mark.parametrize("damage, reason", [
     (lambda text: text[: len(text) // 2], "not JSON at line"),
     (lambda text: "[]", "not a JSON object"),
