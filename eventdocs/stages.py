@@ -210,11 +210,10 @@ def _merge(pool: Workers, state: "_State", protocol: Protocol, spreadsheet: Path
     with OutputFolder(output_dir, on_wait=on_wait) as out:
         result = MergeResult(document, recipients.source, folder, rejected=recipients.rejected, left_out=left_out,
                              recovered=out.recovered)
-        numbers = {}
-        if document.id == "certificate":
+        numbers, numbering = {}, document.numbering(edition)
+        if numbering:
             result.register = Register.read(project.editions, edition.year, project.root)
-            prefix = edition.certificates.prefix.replace("{year}", str(edition.year))
-            numbers = {r.row: result.register.number_for(r, prefix, edition.certificates.digits) for r in chosen}
+            numbers = {r.row: result.register.number_for(r, *numbering) for r in chosen}
             result.numbered = len(result.register.added)
             result.register.save()  # before any certificate shows a number
         folder.mkdir(parents=True, exist_ok=True)

@@ -248,6 +248,11 @@ class PersonDocument(DocumentType):
                         f"({self.longest_name} at most)")
         return None
 
+    def numbering(self, edition: Edition) -> tuple[str, int] | None:
+        """The prefix and number of digits of each person's number, kept in the register beside the edition
+        (register.py); None: this document is not numbered."""
+        return None
+
     def combined_name(self, year: int, lang: str | None = None) -> str:
         """The file of every person's document (of a language, when each has their own page), for printing."""
         return f"{self.folder}-{year}-{lang}.pdf" if lang else f"{self.folder}-{year}.pdf"

@@ -149,7 +149,6 @@ class BadgeDocument(PersonDocument):
 
     def background_context(self, edition: Edition, views: dict[str, Any]) -> list[dict[str, Any]]:
         """What each page of templates/badge-background.html shows."""
-        layout = BadgeLayout.of(edition.badge_stock, edition.badges.qr != "none")
         pages = []
         for kind in self.background_kinds(edition):
             category = edition.category(kind.category) if kind.category else None

@@ -37,6 +37,9 @@ class CertificateDocument(PersonDocument):
             return "not marked present (column « présent »): no certificate"
         return super().selects(recipient)
 
+    def numbering(self, edition: Edition) -> tuple[str, int]:
+        return edition.certificates.prefix.replace("{year}", str(edition.year)), edition.certificates.digits
+
     def word_values(self, item) -> dict[str, Any]:
         person = item.recipient
         return {NAME_MARKER: person.name, DETAIL_MARKER: _detail(person), NUMBER_MARKER: item.number}
