@@ -125,3 +125,24 @@ def test_fixture_goldens_exist_for_every_fixture_with_expected():
     for fixture in GOLDEN_FIXTURES:
         assert (FIXTURES / fixture / "editions").is_dir()
         assert shared_project(fixture).is_dir()
+
+
+#: sentences of the documents the pipeline replaces (../shared/seeds), as the reference fixture (a frozen copy of
+#: the seeds' editions) must still print them
+SEED_SENTENCES = {
+    "2026/letter-fr": ["Rendez-vous annuel de référence de la coopération décentralisée en France",
+                       "Comme lors des éditions précédentes, un pays sera mis à l'honneur"],
+    "2026/invitation-en": ["Local Authorities in the New World Order"],
+    "2026/dossier-fr": ["Les Rencontres de l'action internationale des collectivités territoriales (RAICT)"],
+    "2025/communique-fr": ["a une nouvelle fois connu un vif succès"],
+}
+
+
+@pytest.mark.parametrize("stem", sorted(SEED_SENTENCES))
+def test_the_reference_editions_carry_their_seeds_sentences(built, stem):
+    for fmt in ("docx", "pdf"):
+        path = built / f"{stem}.{fmt}"
+        text = docx_text(path) if fmt == "docx" else pdf_text(path)
+        for sentence in SEED_SENTENCES[stem]:
+            assert contains(text, sentence), (path.name, sentence)
+
