@@ -1,8 +1,9 @@
 """What every merge keeps in its folder: file names from rows, the list of the files it made, the report's cells.
 
 Used by the merge stages of every per-person document (stages.py). The list
-(``.merge-files.json``) records the size and checksum of every file a merge wrote: a later run deletes only the files of rows that left
-the spreadsheet, and never replaces a file changed by hand without being told.
+(``.merge-files.json``) records the size and checksum of every file a merge
+wrote: a later run deletes only the files of rows that left the spreadsheet,
+and never replaces a file changed by hand without being told.
 """
 
 from __future__ import annotations

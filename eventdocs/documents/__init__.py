@@ -17,10 +17,10 @@ from ..recipients import Recipient, RowRules
 from ..text import direction
 
 
-#: the file name each format gives after the output's stem (``invitation-fr``): every document's Word
-#: file and on-screen PDF, and a booklet's printer's PDF (PDF/X-4) and office booklet (A4, imposed)
 #: a person's fields written in any script, each given its direction (``person.dir.<field>``: rtl or ltr)
 TEXT_FIELDS = ("first_name", "last_name", "name", "function", "organisation", "country")
+#: the file name each format gives after the output's stem (``invitation-fr``): every document's Word
+#: file and on-screen PDF, and a booklet's printer's PDF (PDF/X-4) and office booklet (A4, imposed)
 FORMAT_FILES = {"docx": ".docx", "pdf": ".pdf", "print": "-print.pdf", "booklet": "-booklet-a4.pdf"}
 
 

@@ -29,8 +29,8 @@ class CertificateDocument(PersonDocument):
     overlay = "certificate-names.html"
     batch_size = 100
     #: where the merge puts each person's name, number and detail in the Word certificate rendered once
-    word_fields = ("person_name", "person_detail", "certificate_number")
     word_markers = {NAME_MARKER: "person_name", DETAIL_MARKER: "person_detail", NUMBER_MARKER: "certificate_number"}
+    word_fields = tuple(word_markers.values())
 
     def selects(self, recipient: Recipient) -> str | None:
         if not recipient.present:
