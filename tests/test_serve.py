@@ -30,8 +30,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by .ci/run")
 
 YEAR = 2030
-#: how long the page may take to follow a change here (the benchmark measures it; tests only wait)
-PATIENCE_MS = 60_000
+#: how long the page may take to follow a change here (the benchmark measures it; tests only wait: a merge from
+#: the page took more than 60 s while the other test files loaded both cores, and a wait is no timing assertion)
+PATIENCE_MS = 180_000
 
 
 class Served:
